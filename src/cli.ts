@@ -1,0 +1,112 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { basename, dirname, extname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { InputError } from './errors.ts'
+import { parseOptions, USAGE, type Options } from './options.ts'
+import type { RunOptions } from './engine/run.ts'
+import type { Play } from './playbook/index.ts'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+// argv → exit code; the only place that decides how labplay ends.
+async function main(argv: string[]): Promise<number> {
+  const o = parseOptions(argv)
+  if (o.help) return print(USAGE)
+  if (o.version) return print(`labplay ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`)
+  const playbook = findPlaybook(o.playbook!)
+  const cwd = process.cwd()
+
+  const [{ loadInventory }, { loadPlaybook, parseExtraVars, mergeVars }, { RoleCatalog, roleDirs }] = await Promise.all([
+    import('./inventory/index.ts'), import('./playbook/index.ts'), import('./engine/roles.ts'),
+  ])
+  const inventory = await loadInventory(o.inventories.length ? o.inventories : [defaultInventory()], { cwd })
+  const catalog = await RoleCatalog.load(roleDirs(playbook))
+  const plays = await loadPlaybook(playbook, catalog)
+  const extraVars = mergeVars(...o.extraVars.map((e) => parseExtraVars(e, cwd)))
+  if (o.syntaxCheck) return print(`\nplaybook: ${playbook}\n`)
+
+  const { preparePlay } = await import('./engine/prepare.ts')
+  const base = {
+    inventory, catalog, limit: o.limit, tags: o.tags, skipTags: o.skipTags, extraVars, cwd,
+    user: o.user, privateKey: o.privateKey, become: o.become, becomeUser: o.becomeUser,
+    knownHostsFile: o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'),
+    hostKeyChecking: o.hostKeyChecking, connectTimeoutMs: o.connectTimeoutS * 1000,
+  }
+  if (o.listHosts || o.listTasks || o.listTags) {
+    const { formatListing } = await import('./listing.ts')
+    const listed = plays.map((spec) => preparePlay(spec, base)).map((p) => ({ spec: p.spec, plan: p.plan, hosts: p.hosts }))
+    return print(formatListing(playbook, listed, { hosts: o.listHosts, tasks: o.listTasks, tags: o.listTags }))
+  }
+  // Every play is validated against the inventory before the password prompt and before any host.
+  plays.forEach((spec) => preparePlay(spec, base))
+  const becomePassword = o.askBecomePass ? await (await import('./prompt.ts')).askSecret('BECOME password: ') : undefined
+  return run(o, playbook, plays, { ...base, becomePassword })
+}
+
+type BaseOptions = Omit<RunOptions, 'playbook' | 'plays' | 'check' | 'diff' | 'forks' | 'timeoutMs' | 'verbosity' | 'reporter' | 'signal'>
+
+async function run(o: Options, playbook: string, plays: Play[], base: BaseOptions): Promise<number> {
+  const [{ runPlaybook }, output] = await Promise.all([import('./engine/run.ts'), import('./output/index.ts')])
+  const toStdout = o.json !== '-'
+  const tty = toStdout && process.stdout.isTTY === true
+  const reporter = output.createReporter({
+    stream: toStdout ? process.stdout : process.stderr,
+    tty,
+    color: tty && !process.env.NO_COLOR,
+    verbosity: o.verbosity,
+    diff: o.diff,
+  })
+  if (o.hostKeyChecking === 'off') process.stderr.write('[WARNING]: host key checking is off: labplay cannot tell these hosts from impostors\n')
+  const abort = new AbortController()
+  // First Ctrl-C: finish cleanly (no new steps, recap, exit 99); second: leave at once.
+  const onSigint = () => (abort.signal.aborted ? process.exit(99) : abort.abort())
+  process.on('SIGINT', onSigint)
+  process.on('SIGTERM', onSigint)
+  try {
+    const { summary, retry } = await runPlaybook({
+      ...base, playbook, plays, check: o.check, diff: o.diff, forks: o.forks, timeoutMs: o.taskTimeoutS * 1000,
+      verbosity: o.verbosity, reporter, signal: abort.signal,
+    })
+    await reporter.finish(summary)
+    const retryFile = join(dirname(playbook), `${basename(playbook, extname(playbook))}.retry`)
+    await output.writeRetryFile(retryFile, retry).catch((err: Error) => process.stderr.write(`[WARNING]: could not write ${retryFile}: ${err.message}\n`))
+    if (retry.length) process.stderr.write(`to retry, use: -l @${retryFile}\n`)
+    if (o.json) await output.writeJsonSummary(summary, o.json)
+    return summary.exitCode
+  } finally {
+    process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigint)
+  }
+}
+
+// A playbook is a path, or a name looked up in ./playbooks/ and then in labplay's own playbooks/.
+function findPlaybook(name: string): string {
+  if (existsSync(name)) return resolve(name)
+  for (const dir of [join(process.cwd(), 'playbooks'), join(ROOT, 'playbooks')]) {
+    for (const candidate of [name, `${name}.yml`, `${name}.yaml`]) {
+      if (existsSync(join(dir, candidate))) return join(dir, candidate)
+    }
+  }
+  throw new InputError(`playbook '${name}' not found (looked at ./${name} and in playbooks/)`)
+}
+
+function defaultInventory(): string {
+  for (const dir of [process.cwd(), ROOT]) if (existsSync(join(dir, 'inventory'))) return join(dir, 'inventory')
+  throw new InputError('no inventory: ./inventory does not exist; name one with -i')
+}
+
+function print(text: string): number {
+  process.stdout.write(text)
+  return 0
+}
+
+const verbose = process.argv.filter((a) => /^-v+$/.test(a)).reduce((n, a) => n + a.length - 1, 0)
+// Exit only once stdout has drained, so piped output is never cut short.
+const exit = (code: number) => process.stdout.write('', () => process.exit(code))
+main(process.argv.slice(2)).then(exit, (err: unknown) => {
+  const input = err instanceof InputError
+  process.stderr.write(`ERROR: ${input ? err.format() : err instanceof Error ? err.message : String(err)}\n`)
+  if (verbose >= 3 && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`)
+  exit(input ? 5 : 1)
+})

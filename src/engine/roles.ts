@@ -1,0 +1,82 @@
+import { existsSync, readdirSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { InputError } from '../errors.ts'
+import type { RoleDefinition } from '../sdk/role.ts'
+import type { Vars } from '../vars.ts'
+
+export type AnyRole = RoleDefinition<Vars>
+
+// labplay's own roles, for playbooks kept anywhere.
+export const BUILTIN_ROLES = resolve(dirname(fileURLToPath(import.meta.url)), '../../roles')
+
+// Where a playbook's roles live, first match wins: beside it, beside its folder, then labplay's own.
+export function roleDirs(playbookFile: string): string[] {
+  const here = dirname(resolve(playbookFile))
+  return [...new Set([join(here, 'roles'), join(here, '..', 'roles'), BUILTIN_ROLES])]
+}
+
+// Every role folder found (name → index.ts), without loading any of them.
+export function findRoles(dirs: string[]): Map<string, string> {
+  const found = new Map<string, string>()
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const index = join(dir, entry.name, 'index.ts')
+      if (entry.isDirectory() && !found.has(entry.name) && existsSync(index)) found.set(entry.name, index)
+    }
+  }
+  return found
+}
+
+// Imports a role module and checks its shape, so a broken role is a clear error before any host.
+export async function loadRole(name: string, file: string): Promise<AnyRole> {
+  let mod: { default?: unknown }
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown }
+  } catch (err) {
+    throw new InputError(`role '${name}' does not load: ${(err as Error).message.split('\n')[0]}`, { file })
+  }
+  const role = mod.default as Partial<AnyRole> | undefined
+  const problem = !role || typeof role !== 'object'
+    ? 'expected a default export made with defineRole({...})'
+    : role.name !== name
+      ? `expected name '${name}' (the folder's name), found '${String(role.name)}'`
+      : !Array.isArray(role.tasks)
+        ? 'expected tasks: [...]'
+        : typeof role.defaults !== 'object' || role.defaults === null
+          ? 'expected defaults: {...} declaring every variable of the role'
+          : undefined
+  if (problem) throw new InputError(`role '${name}': ${problem}`, { file })
+  return role as AnyRole
+}
+
+// The roles a run may use, loaded once; the playbook validator asks it about names and variables.
+export class RoleCatalog {
+  private constructor(
+    private readonly files: Map<string, string>,
+    private readonly loaded: Map<string, AnyRole>,
+  ) {}
+
+  static async load(dirs: string[], only?: Iterable<string>): Promise<RoleCatalog> {
+    const files = findRoles(dirs)
+    const names = only ? [...new Set(only)].filter((n) => files.has(n)) : [...files.keys()]
+    const roles = await Promise.all(names.map((n) => loadRole(n, files.get(n)!)))
+    return new RoleCatalog(files, new Map(roles.map((r) => [r.name, r])))
+  }
+
+  has(name: string): boolean {
+    return this.files.has(name)
+  }
+  names(): string[] {
+    return [...this.files.keys()].sort()
+  }
+  defaults(name: string): Vars {
+    return this.get(name).defaults
+  }
+  get(name: string): AnyRole {
+    const role = this.loaded.get(name)
+    if (!role) throw new InputError(`role '${name}' was not loaded`)
+    return role
+  }
+}

@@ -1,0 +1,309 @@
+import pLimit from 'p-limit'
+import { connectLocal } from '../connection/local.ts'
+import { connectSsh } from '../connection/ssh.ts'
+import type { Connection } from '../connection/types.ts'
+import { UnreachableError } from '../connection/types.ts'
+import { InputError } from '../errors.ts'
+import type { Play as PlaySpec } from '../playbook/index.ts'
+import { FACTS_SCRIPT, parseFacts } from '../sdk/facts.ts'
+import { HostContext, newRecord, TaskFailed, TaskSkipped } from '../sdk/host.ts'
+import type { Play } from '../sdk/host.ts'
+import { shell } from '../sdk/shell.ts'
+import { Barrier } from './barrier.ts'
+import type { HostStatus, Reporter, RunSummary, TaskRef, TaskResult } from './events.ts'
+import { exitCode, newHostState, tally, type HostState } from './host-state.ts'
+import { allRefs, roleApplies, type PlannedTask } from './plan.ts'
+import { batches, preparePlay, type PreparedPlay, type PrepareOptions } from './prepare.ts'
+import type { Target } from './targets.ts'
+
+export interface RunOptions extends PrepareOptions {
+  playbook: string
+  plays: PlaySpec[]
+  check: boolean
+  diff: boolean
+  forks: number
+  // Per command; a task may set its own.
+  timeoutMs: number
+  verbosity: number
+  reporter: Reporter
+  signal: AbortSignal
+  connect?: (target: Target) => Promise<Connection>
+}
+
+export interface RunOutcome {
+  summary: RunSummary
+  // Hosts for the retry file: failed, unreachable, or cut off by an interrupt.
+  retry: string[]
+}
+
+class Interrupted extends Error {}
+
+interface Arrival {
+  ctx: HostContext
+  applies: boolean
+  result?: TaskResult
+}
+
+// Validates every play against the inventory, then runs them; throws InputError before any contact.
+export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
+  const prepared = opts.plays.map((spec) => preparePlay(spec, opts))
+  return new Run(opts).execute(prepared)
+}
+
+class Run {
+  private readonly hosts = new Map<string, HostState>()
+  // The task each host is in, for live progress text.
+  private readonly current = new Map<string, TaskRef>()
+  private readonly limit: ReturnType<typeof pLimit>
+  private readonly local = connectLocal('localhost')
+  private readonly startedAt = new Date()
+
+  constructor(private readonly opts: RunOptions) {
+    this.limit = pLimit(Math.max(1, opts.forks))
+  }
+
+  async execute(plays: PreparedPlay[]): Promise<RunOutcome> {
+    try {
+      for (const play of plays) {
+        if (this.opts.signal.aborted) break
+        await this.runPlay(play)
+      }
+    } finally {
+      await Promise.allSettled([...this.hosts.values()].map(async (h) => (await h.conn?.catch(() => undefined))?.close()))
+      await this.local.close()
+    }
+    const interrupted = this.opts.signal.aborted
+    const hosts = [...this.hosts.values()]
+    const summaries = hosts.map((h) => h.summary)
+    const summary: RunSummary = {
+      playbook: this.opts.playbook,
+      startedAt: this.startedAt.toISOString(),
+      durationMs: Date.now() - this.startedAt.getTime(),
+      check: this.opts.check,
+      interrupted,
+      hosts: summaries,
+      exitCode: exitCode(summaries, interrupted),
+    }
+    return { summary, retry: hosts.filter((h) => h.dead || h.unfinished).map((h) => h.name) }
+  }
+
+  private emit: Reporter['event'] = (e) => this.opts.reporter.event(e)
+
+  private async runPlay(play: PreparedPlay): Promise<void> {
+    const alive = play.hosts.filter((h) => !this.hosts.get(h)?.dead)
+    for (const h of alive) if (!this.hosts.has(h)) this.hosts.set(h, newHostState(h))
+    const groups = batches(alive, play.spec.serial)
+    for (const [index, batch] of groups.entries()) {
+      if (this.opts.signal.aborted) {
+        batch.forEach((h) => (this.hosts.get(h)!.unfinished = true))
+        continue
+      }
+      this.emit({ type: 'play-start', play: play.spec.name, hosts: batch, tasks: allRefs(play.plan), batch: groups.length > 1 ? { index, count: groups.length } : undefined })
+      const barriers = new Map<number, Barrier<Arrival>>()
+      for (const task of play.plan.tasks) {
+        if (task.once) barriers.set(task.ref.index, new Barrier<Arrival>(batch.length, (arrivals) => this.runOnce(play, task, arrivals)))
+      }
+      await Promise.all(batch.map((h) => this.hostPipeline(play, this.hosts.get(h)!, barriers)))
+      this.emit({ type: 'play-end', play: play.spec.name })
+    }
+  }
+
+  // One host through the play's tasks; leaves every barrier it will not reach.
+  private async hostPipeline(play: PreparedPlay, state: HostState, barriers: Map<number, Barrier<Arrival>>): Promise<void> {
+    const tasks = play.plan.tasks
+    const reached = new Set<number>()
+    const notified = new Set<string>()
+    const contexts = new Map<number, HostContext>()
+    const context = async (roleIndex: number) => {
+      let ctx = contexts.get(roleIndex)
+      if (!ctx) contexts.set(roleIndex, (ctx = await this.context(play, state, roleIndex)))
+      return ctx
+    }
+    try {
+      await this.step(() => this.connect(play, state))
+      for (const task of tasks) {
+        const ctx = await context(play.spec.roles.indexOf(task.roleRef))
+        const applies = roleApplies(task.roleRef.when, { ...ctx.vars, facts: state.facts })
+        if (task.once) {
+          const arrival: Arrival = { ctx, applies }
+          reached.add(task.ref.index)
+          await barriers.get(task.ref.index)!.arrive(arrival)
+          this.finishTask(play, state, task.ref, arrival.result!)
+        } else {
+          const skip = () => (task.when && !task.when(ctx) ? 'condition is false' : undefined)
+          const result = await this.step(() => this.runTask(play, state, task.ref, ctx, applies, skip, () => task.run!(ctx), task.timeoutMs))
+          if (result.status === 'changed') task.notify.forEach((n) => ctx.record.notified.add(n))
+        }
+        for (const name of ctx.record.notified) notified.add(`${task.ref.role}\0${name}`)
+        if (state.dead) return
+      }
+      for (const [role, handlers] of play.plan.handlers) {
+        for (const [name, handler] of handlers) {
+          if (!notified.has(`${role}\0${name}`)) continue
+          const ctx = await context(play.spec.roles.findIndex((r) => r.role === role))
+          await this.step(() => this.runTask(play, state, handler.ref, ctx, true, () => undefined, () => handler.run(ctx), undefined))
+          if (state.dead) return
+        }
+      }
+    } catch (err) {
+      if (err instanceof Interrupted) state.unfinished = true
+      else if (err instanceof UnreachableError) this.unreachable(state, err.message)
+      else throw err
+    } finally {
+      for (const [index, barrier] of barriers) if (!reached.has(index)) barrier.leave()
+    }
+  }
+
+  private async step<T>(fn: () => Promise<T>): Promise<T> {
+    return this.limit(async () => {
+      if (this.opts.signal.aborted) throw new Interrupted()
+      return fn()
+    })
+  }
+
+  private async connect(play: PreparedPlay, state: HostState): Promise<void> {
+    if (!state.conn) {
+      this.emit({ type: 'host-start', host: state.name })
+      const target = play.targets.get(state.name)!
+      state.conn = this.opts.connect ? this.opts.connect(target) : target.kind === 'local' ? Promise.resolve(connectLocal(target.name, { become: target.become })) : connectSsh(target.ssh)
+    }
+    const conn = await state.conn
+    if (play.spec.gatherFacts && !state.facts) {
+      const out = await conn.exec(FACTS_SCRIPT, { timeoutMs: this.opts.connectTimeoutMs * 3, signal: this.opts.signal })
+      if (out.code !== 0) throw new UnreachableError(`could not read facts: exit ${out.code} ${out.stderr.trim().slice(0, 300)}`)
+      state.facts = parseFacts(out.stdout)
+    }
+  }
+
+  private async context(play: PreparedPlay, state: HostState, roleIndex: number): Promise<HostContext> {
+    const conn = await state.conn!
+    return new HostContext({
+      name: state.name,
+      vars: play.roleVars.get(state.name)![roleIndex]!,
+      facts: state.facts,
+      check: this.opts.check,
+      diff: this.opts.diff,
+      conn,
+      timeoutMs: this.opts.timeoutMs,
+      signal: this.opts.signal,
+      progress: (text) => {
+        const task = this.current.get(state.name)
+        if (task) this.emit({ type: 'progress', task, text })
+      },
+    })
+  }
+
+  private async runTask(play: PreparedPlay, state: HostState, ref: TaskRef, ctx: HostContext, applies: boolean, skipReason: () => string | undefined, body: () => unknown, timeoutMs: number | undefined): Promise<TaskResult> {
+    const started = performance.now()
+    ctx.record = newRecord()
+    ctx.timeoutMs = timeoutMs ?? this.opts.timeoutMs
+    this.current.set(state.name, ref)
+    this.emit({ type: 'task-start', host: state.name, task: ref })
+    let status: HostStatus
+    let message: string | undefined
+    try {
+      const reason = applies ? skipReason() : 'role condition is false'
+      if (reason) {
+        status = 'skipped'
+        message = reason
+      } else {
+        await body()
+        this.checkNotified(play, ref, ctx)
+        status = ctx.record.changed ? 'changed' : 'ok'
+        message = ctx.record.messages.join('; ') || undefined
+      }
+    } catch (err) {
+      ;[status, message] = this.classify(err)
+    }
+    const result = this.result(ctx, status, message, started)
+    this.finishTask(play, state, ref, result)
+    return result
+  }
+
+  private checkNotified(play: PreparedPlay, ref: TaskRef, ctx: HostContext): void {
+    const own = play.plan.handlers.get(ref.role)
+    for (const name of ctx.record.notified) {
+      if (!own?.has(name)) throw new TaskFailed(`notify: role '${ref.role}' has no handler '${name}'`)
+    }
+  }
+
+  private classify(err: unknown): [HostStatus, string] {
+    if (err instanceof TaskSkipped) return ['skipped', err.message]
+    if (err instanceof UnreachableError) return ['unreachable', err.message]
+    if (err instanceof Interrupted) throw err
+    if (this.opts.signal.aborted) throw new Interrupted()
+    const e = err instanceof Error ? err : new Error(String(err))
+    const plain = e instanceof TaskFailed || e instanceof InputError || e.name === 'StepError' || e.name === 'WhenError'
+    return ['failed', plain || this.opts.verbosity < 3 ? e.message : (e.stack ?? e.message)]
+  }
+
+  private result(ctx: HostContext, status: HostStatus, message: string | undefined, started: number): TaskResult {
+    const { diffs, warnings } = ctx.record
+    return {
+      status,
+      changed: status === 'changed',
+      durationMs: Math.round(performance.now() - started),
+      ...(message ? { message } : {}),
+      ...(diffs.length ? { diff: diffs } : {}),
+      ...(warnings.length ? { warnings } : {}),
+    }
+  }
+
+  private finishTask(play: PreparedPlay, state: HostState, ref: TaskRef, result: TaskResult): void {
+    tally(state, play.spec.name, ref.role, ref.name, result)
+    for (const message of result.warnings ?? []) this.emit({ type: 'warn', host: state.name, message })
+    this.emit({ type: 'task-end', host: state.name, task: ref, result })
+    if (result.status === 'unreachable') this.emit({ type: 'host-unreachable', host: state.name, message: result.message ?? 'unreachable' })
+  }
+
+  private unreachable(state: HostState, message: string): void {
+    state.summary.unreachable++
+    state.dead = true
+    this.emit({ type: 'host-unreachable', host: state.name, message })
+  }
+
+  // A play-scoped step: all arrivals wait here; it decides per host.
+  private async runOnce(play: PreparedPlay, task: PlannedTask, arrivals: Arrival[]): Promise<void> {
+    const started = performance.now()
+    const participants = arrivals.filter((a) => a.applies)
+    for (const a of arrivals) {
+      a.ctx.record = newRecord()
+      a.ctx.timeoutMs = task.timeoutMs ?? this.opts.timeoutMs
+      this.emit({ type: 'task-start', host: a.ctx.name, task: task.ref })
+    }
+    const failures = new Map<HostContext, string>()
+    const local = (command: string, mutating: boolean, call: Parameters<Play['localExec']>[1]) => {
+      if (mutating && this.opts.check) return Promise.resolve({ code: 0, stdout: '', stderr: '' })
+      return this.local.exec(command, { ...call, timeoutMs: call.timeoutMs ?? task.timeoutMs ?? this.opts.timeoutMs, signal: this.opts.signal })
+    }
+    const ctxPlay: Play = {
+      name: play.spec.name,
+      hosts: participants.map((a) => a.ctx),
+      check: this.opts.check,
+      local: (strings, ...values) => local(shell(strings, values), true, { mutating: true }),
+      localExec: (command, call) => local(command, call.mutating, call),
+      failHost: (h, message) => failures.set(h as HostContext, message),
+      progress: (text) => this.emit({ type: 'progress', task: task.ref, text }),
+    }
+    let failedAll: [HostStatus, string] | undefined
+    if (participants.length > 0) {
+      try {
+        if (!this.opts.signal.aborted) await task.once!(ctxPlay)
+      } catch (err) {
+        try {
+          failedAll = this.classify(err)
+        } catch {
+          failedAll = ['failed', 'interrupted']
+        }
+      }
+    }
+    for (const a of arrivals) {
+      const failure = failures.get(a.ctx)
+      const [status, message]: [HostStatus, string | undefined] = !a.applies
+        ? ['skipped', 'role condition is false']
+        : failedAll ?? (failure ? ['failed', failure] : [a.ctx.record.changed ? 'changed' : 'ok', a.ctx.record.messages.join('; ') || undefined])
+      a.result = this.result(a.ctx, status, message, started)
+    }
+  }
+}
+

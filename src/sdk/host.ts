@@ -1,0 +1,223 @@
+import type { Connection, ExecResult } from '../connection/types.ts'
+import type { Vars } from '../vars.ts'
+import type { Facts } from './facts.types.ts'
+import type { Outcome, PrimitiveIO } from './primitives/types.ts'
+import { StepError } from './primitives/types.ts'
+import * as primitives from './primitives/index.ts'
+import { shell } from './shell.ts'
+
+type Tagged = (strings: TemplateStringsArray, ...values: unknown[]) => Promise<ExecResult>
+type Args<F> = F extends (io: PrimitiveIO, ...rest: infer A) => Promise<Outcome> ? A : never
+
+// The task ended on purpose: fail and skip unwind the task like exceptions, with a status.
+export class TaskFailed extends Error {}
+export class TaskSkipped extends Error {}
+
+// What one task did on one host; the engine turns it into a TaskResult.
+export interface TaskRecord {
+  changed: boolean
+  messages: string[]
+  diffs: string[]
+  warnings: string[]
+  notified: Set<string>
+}
+
+export function newRecord(): TaskRecord {
+  return { changed: false, messages: [], diffs: [], warnings: [], notified: new Set() }
+}
+
+export interface ExecCall {
+  stdin?: string | Buffer
+  timeoutMs?: number
+  onStdout?: (chunk: string) => void
+  onStderr?: (chunk: string) => void
+}
+
+// The host as a role sees it: read with probe, change with run or the primitives.
+export interface Host<V extends Vars = Vars> {
+  readonly name: string
+  readonly vars: V
+  readonly facts: Facts
+  readonly check: boolean
+  readonly diff: boolean
+  // Read-only command; runs in check mode too; never throws on a non-zero exit (look at .code).
+  probe: Tagged
+  // Changing command; in check mode reported and not run; a non-zero exit fails the task.
+  run: Tagged
+  // Raw command strings for commands built elsewhere (already quoted).
+  exec(command: string, opts: ExecCall & { mutating: boolean }): Promise<ExecResult>
+  file(...args: Args<typeof primitives.file>): Promise<Outcome>
+  directory(...args: Args<typeof primitives.directory>): Promise<Outcome>
+  absent(...args: Args<typeof primitives.absent>): Promise<Outcome>
+  symlink(...args: Args<typeof primitives.symlink>): Promise<Outcome>
+  packages(...args: Args<typeof primitives.packages>): Promise<Outcome>
+  service(...args: Args<typeof primitives.service>): Promise<Outcome>
+  // Queue a handler of this role; it runs once at the end of the play.
+  notify(handler: string): void
+  // Record a change made outside the primitives (with run) that run alone cannot see.
+  changed(message?: string): void
+  fail(message: string): never
+  skip(message: string): never
+  warn(message: string): void
+  // Free text for the live view of a long step.
+  progress(text: string): void
+}
+
+// A play-scoped step sees every healthy host and decides for each.
+export interface Play<V extends Vars = Vars> {
+  readonly name: string
+  readonly hosts: Array<Host<V>>
+  readonly check: boolean
+  // Commands on the controller (the multicast sender runs here).
+  local: Tagged
+  localExec(command: string, opts: ExecCall & { mutating: boolean }): Promise<ExecResult>
+  // Mark one host failed without stopping the others.
+  failHost(host: Host<V>, message: string): void
+  progress(text: string): void
+}
+
+export interface HostOptions {
+  name: string
+  vars: Vars
+  facts: Facts | undefined
+  check: boolean
+  diff: boolean
+  conn: Connection
+  timeoutMs: number
+  signal: AbortSignal
+  progress: (text: string) => void
+}
+
+// A host context bound to one connection; `record` is swapped by the engine for every task.
+export class HostContext implements Host<Vars> {
+  record: TaskRecord = newRecord()
+  timeoutMs: number
+  readonly probe: Tagged
+  readonly run: Tagged
+
+  constructor(private readonly opts: HostOptions) {
+    this.timeoutMs = opts.timeoutMs
+    this.probe = (strings, ...values) => this.exec(shell(strings, values), { mutating: false })
+    this.run = (strings, ...values) => this.exec(shell(strings, values), { mutating: true })
+  }
+
+  get name(): string {
+    return this.opts.name
+  }
+  get vars(): Vars {
+    return this.opts.vars
+  }
+  get check(): boolean {
+    return this.opts.check
+  }
+  get diff(): boolean {
+    return this.opts.diff
+  }
+  get facts(): Facts {
+    if (!this.opts.facts) throw new TaskFailed('facts were not gathered (gather_facts: false) but this task reads them')
+    return this.opts.facts
+  }
+  set facts(facts: Facts) {
+    this.opts.facts = facts
+  }
+
+  async exec(command: string, call: ExecCall & { mutating: boolean }): Promise<ExecResult> {
+    if (call.mutating) {
+      this.record.changed = true
+      if (this.check) {
+        this.record.messages.push(`would run: ${firstLine(command)}`)
+        return { code: 0, stdout: '', stderr: '' }
+      }
+    }
+    const result = await this.opts.conn.exec(command, {
+      stdin: call.stdin,
+      timeoutMs: call.timeoutMs ?? this.timeoutMs,
+      onStdout: call.onStdout,
+      onStderr: call.onStderr,
+      signal: this.opts.signal,
+    })
+    if (call.mutating && result.code !== 0) {
+      const why = result.code === 124 ? 'timed out' : `exit ${result.code}`
+      throw new StepError(`${firstLine(command)}: ${why}${tail(result.stderr || result.stdout)}`)
+    }
+    return result
+  }
+
+  private io(): PrimitiveIO {
+    const host = this
+    return {
+      probe: (command, stdin) => this.exec(command, { mutating: false, stdin }),
+      run: (command, stdin) => this.exec(command, { mutating: true, stdin }),
+      check: this.check,
+      diff: this.diff,
+      get facts() {
+        return host.facts
+      },
+    }
+  }
+
+  private apply(outcome: Outcome): Outcome {
+    if (outcome.changed) this.record.changed = true
+    if (outcome.diff) this.record.diffs.push(outcome.diff)
+    if (outcome.message && outcome.changed) this.record.messages.push(outcome.message)
+    return outcome
+  }
+
+  // A primitive's run marks the task changed only through its outcome, not through exec's flag.
+  private async primitive<A extends unknown[]>(fn: (io: PrimitiveIO, ...args: A) => Promise<Outcome>, args: A): Promise<Outcome> {
+    const before = this.record.changed
+    const outcome = await fn(this.io(), ...args)
+    this.record.changed = before
+    return this.apply(outcome)
+  }
+
+  file(...args: Args<typeof primitives.file>) {
+    return this.primitive(primitives.file, args)
+  }
+  directory(...args: Args<typeof primitives.directory>) {
+    return this.primitive(primitives.directory, args)
+  }
+  absent(...args: Args<typeof primitives.absent>) {
+    return this.primitive(primitives.absent, args)
+  }
+  symlink(...args: Args<typeof primitives.symlink>) {
+    return this.primitive(primitives.symlink, args)
+  }
+  packages(...args: Args<typeof primitives.packages>) {
+    return this.primitive(primitives.packages, args)
+  }
+  service(...args: Args<typeof primitives.service>) {
+    return this.primitive(primitives.service, args)
+  }
+
+  notify(handler: string): void {
+    this.record.notified.add(handler)
+  }
+  changed(message?: string): void {
+    this.record.changed = true
+    if (message) this.record.messages.push(message)
+  }
+  fail(message: string): never {
+    throw new TaskFailed(message)
+  }
+  skip(message: string): never {
+    throw new TaskSkipped(message)
+  }
+  warn(message: string): void {
+    this.record.warnings.push(message)
+  }
+  progress(text: string): void {
+    this.opts.progress(text)
+  }
+}
+
+function firstLine(command: string): string {
+  const line = command.trim().split('\n')[0] ?? ''
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line
+}
+
+function tail(output: string): string {
+  const text = output.trim()
+  if (!text) return ''
+  return `: ${text.length > 400 ? `...${text.slice(-400)}` : text}`
+}

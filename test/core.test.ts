@@ -1,0 +1,106 @@
+import test from 'ava'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { createLab, type Lab } from './lab/lab.ts'
+import { labplay, project } from './helpers/labplay.ts'
+
+// The core on five real SSH hosts: parallel run, check mode, idempotence, unreachable, host keys, quoting.
+let lab: Lab
+let dir: string
+const PLAYBOOK = `- name: Lab notice
+  hosts: lab
+  roles:
+    - role: lab-notice
+      vars:
+        room: "{{ lab_room | default('m5') }}"
+`
+
+test.before(async () => {
+  lab = await createLab({ hosts: 5 })
+  dir = project({ 'site.yml': PLAYBOOK })
+})
+
+test.after.always(async () => {
+  await lab?.destroy()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+const STATE = `find /etc /srv /usr/local -xdev \\( -type f -o -type l \\) -printf '%p %m %U %G %l\\n' 2>/dev/null | sort | sha256sum; find /etc /srv /usr/local -xdev -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum | sha256sum; find /etc /srv /usr/local -xdev -type d | sort | sha256sum`
+
+async function stateOf(host: string): Promise<string> {
+  const out = await lab.exec(host, STATE)
+  return out.stdout
+}
+
+test.serial('check mode on fresh hosts reports changes and changes nothing', async (t) => {
+  const before = await Promise.all(lab.hosts.map((h) => stateOf(h.name)))
+  const ran = await labplay(lab, [join(dir, 'site.yml'), '-C'], { cwd: dir })
+  t.is(ran.code, 0, ran.stdout + ran.stderr)
+  t.is(ran.recap.size, 5)
+  for (const h of lab.hosts) t.true(ran.recap.get(h.name)!.changed > 0, `${h.name} reports would-change`)
+  const after = await Promise.all(lab.hosts.map((h) => stateOf(h.name)))
+  t.deepEqual(after, before)
+})
+
+test.serial('a parallel run configures every host, a second run changes nothing', async (t) => {
+  const first = await labplay(lab, [join(dir, 'site.yml')], { cwd: dir })
+  t.is(first.code, 0, first.stdout + first.stderr)
+  for (const h of lab.hosts) {
+    t.true(first.recap.get(h.name)!.changed >= 4, `${h.name}: ${JSON.stringify(first.recap.get(h.name))}`)
+    const notice = await lab.exec(h.name, 'cat /etc/labplay/notice; readlink /etc/labplay/motd; cat /etc/labplay/kernel; test -s /etc/labplay/stamped && echo stamped')
+    t.is(notice.stdout, `This workstation is managed by labplay.\nroom: m5\nhost: ${h.name}\n/etc/labplay/notice\n${(await lab.exec(h.name, 'uname -r')).stdout}stamped\n`)
+  }
+  const second = await labplay(lab, [join(dir, 'site.yml')], { cwd: dir })
+  t.is(second.code, 0)
+  for (const h of lab.hosts) t.deepEqual(second.recap.get(h.name), { ok: 4, changed: 0, unreachable: 0, failed: 0, skipped: 0 })
+  t.regex(second.stdout, /5 hosts/)
+})
+
+test.serial('an unreachable host lets the others finish, exit 4, and -l @retry reruns just it', async (t) => {
+  const down = lab.hosts[2]!.name
+  await lab.stopSsh(down)
+  try {
+    const ran = await labplay(lab, [join(dir, 'site.yml'), '-e', 'room=m6'], { cwd: dir })
+    t.is(ran.code, 4, ran.stdout + ran.stderr)
+    t.is(ran.recap.get(down)!.unreachable, 1)
+    for (const h of lab.hosts.filter((x) => x.name !== down)) {
+      t.is(ran.recap.get(h.name)!.unreachable, 0)
+      t.regex((await lab.exec(h.name, 'cat /etc/labplay/notice')).stdout, /room: m6/)
+    }
+    t.is(readFileSync(join(dir, 'site.retry'), 'utf8'), `${down}\n`)
+  } finally {
+    await lab.startSsh(down)
+  }
+  const rerun = await labplay(lab, [join(dir, 'site.yml'), '-e', 'room=m6', '-l', `@${join(dir, 'site.retry')}`], { cwd: dir })
+  t.is(rerun.code, 0, rerun.stdout + rerun.stderr)
+  t.deepEqual([...rerun.recap.keys()], [down])
+  t.true(rerun.recap.get(down)!.changed > 0)
+  t.regex((await lab.exec(down, 'cat /etc/labplay/notice')).stdout, /room: m6/)
+  t.false(existsSync(join(dir, 'site.retry')))
+})
+
+test.serial('a changed host key refuses that host, clearly, and the others go on', async (t) => {
+  const victim = lab.hosts[1]!.name
+  await lab.regenerateHostKey(victim)
+  const ran = await labplay(lab, [join(dir, 'site.yml'), '-e', 'room=m7'], { cwd: dir })
+  t.is(ran.code, 4, ran.stdout + ran.stderr)
+  t.is(ran.recap.get(victim)!.unreachable, 1)
+  t.regex(ran.stdout + ran.stderr, /host key .*changed/i)
+  t.regex((await lab.exec(victim, 'cat /etc/labplay/notice')).stdout, /room: m6/, 'nothing ran on the refused host')
+  for (const h of lab.hosts.filter((x) => x.name !== victim)) {
+    t.regex((await lab.exec(h.name, 'cat /etc/labplay/notice')).stdout, /room: m7/)
+  }
+})
+
+test.serial('a variable holding shell syntax is written literally and never executed', async (t) => {
+  const evil = `'; touch /tmp/pwned #$(touch /tmp/pwned2)\`touch /tmp/pwned3\``
+  const ran = await labplay(lab, [join(dir, 'site.yml'), '-l', '!' + lab.hosts[1]!.name, '-e', JSON.stringify({ message: evil, room: 'x; touch /tmp/pwned4' })], { cwd: dir })
+  t.is(ran.code, 0, ran.stdout + ran.stderr)
+  for (const h of lab.hosts.filter((x) => x.name !== lab.hosts[1]!.name)) {
+    const notice = await lab.exec(h.name, 'cat /etc/labplay/notice')
+    t.is(notice.stdout.split('\n')[0], evil)
+    t.regex(notice.stdout, /room: x; touch \/tmp\/pwned4/)
+    const pwned = await lab.exec(h.name, 'ls -a /tmp /root /etc/labplay')
+    t.notRegex(pwned.stdout, /pwned/)
+  }
+})

@@ -1,0 +1,53 @@
+import test from 'ava'
+import { InputError } from '../../src/errors.ts'
+import { DEFAULT_FORKS, parseOptions } from '../../src/options.ts'
+
+test('ansible-playbook spellings parse to the same options', (t) => {
+  const o = parseOptions(['site.yml', '-i', 'a.ini', '-i', 'h1,h2,', '-l', 'm5:!m5-03', '-t', 'kvm-module,udpcast', '--skip-tags', 'x', '-CD', '-f', '7', '-e', 'a=1', '-e', '@v.yml', '-u', 'admin', '--private-key', 'k', '-b', '-vvv'])
+  t.is(o.playbook, 'site.yml')
+  t.deepEqual(o.inventories, ['a.ini', 'h1,h2,'])
+  t.is(o.limit, 'm5:!m5-03')
+  t.deepEqual(o.tags, ['kvm-module', 'udpcast'])
+  t.deepEqual(o.skipTags, ['x'])
+  t.true(o.check && o.diff && o.become)
+  t.is(o.forks, 7)
+  t.deepEqual(o.extraVars, ['a=1', '@v.yml'])
+  t.is(o.user, 'admin')
+  t.is(o.privateKey, 'k')
+  t.is(o.verbosity, 3)
+})
+
+test('defaults: accept-new host keys, forks, no json', (t) => {
+  const o = parseOptions(['site'])
+  t.is(o.hostKeyChecking, 'accept-new')
+  t.is(o.forks, DEFAULT_FORKS)
+  t.is(o.json, undefined)
+})
+
+test('--json takes a .json file or - and otherwise means stdout', (t) => {
+  t.is(parseOptions(['p', '--json']).json, '-')
+  t.is(parseOptions(['p', '--json', 'out.json']).json, 'out.json')
+  t.is(parseOptions(['--json', 'p.yml']).json, '-')
+  t.is(parseOptions(['--json', 'p.yml']).playbook, 'p.yml')
+  t.is(parseOptions(['p', '--json=r.json']).json, 'r.json')
+})
+
+test('--limit=pattern and -lpattern forms', (t) => {
+  t.is(parseOptions(['p', '--limit=m5']).limit, 'm5')
+  t.is(parseOptions(['p', '-lm']).limit, 'm')
+})
+
+for (const [argv, message] of [
+  [['p', '--bogus'], /unknown option '--bogus'/],
+  [['p', '-f', '0'], /--forks '0': expected a whole number/],
+  [['p', '-f', 'many'], /--forks 'many'/],
+  [['p', '-l'], /option -l needs a value/],
+  [['p', '--host-key-checking', 'maybe'], /expected strict, accept-new or off/],
+  [[], /no playbook given/],
+  [['a.yml', 'b.yml'], /one playbook at a time/],
+] as Array<[string[], RegExp]>) {
+  test(`bad options are an InputError: ${argv.join(' ') || '(none)'}`, (t) => {
+    const err = t.throws(() => parseOptions(argv), { instanceOf: InputError })
+    t.regex(err!.message, message)
+  })
+}
