@@ -11,8 +11,9 @@ export interface Facts {
   os: { id: string; version: string; codename: string; pretty: string }
   kernel: {
     running: string
-    // Kernel versions with a /lib/modules/<v> tree or a /boot/vmlinuz-<v>, newest last.
+    // Kernel versions with a /lib/modules/<v> tree or a /boot/vmlinuz-<v>, newest last (dpkg/`sort -V` order).
     installed: string[]
+    // Last of installed; the running kernel when none is found on disk (a kernel booted from outside, as in VMs).
     newestInstalled: string
   }
   cpu: { count: number; model: string; vendor: string; virtFlags: Array<'vmx' | 'svm'> }
@@ -22,8 +23,9 @@ export interface Facts {
   kvm: {
     // /dev/kvm exists and is a character device.
     device: boolean
-    // kvm is built into the running kernel (/sys/module/kvm without /proc/modules entry) or loadable.
+    // kvm is built into the running kernel: /sys/module/kvm exists and /proc/modules is absent or has no kvm line.
     builtin: boolean
+    // Loaded kvm* modules from /proc/modules (kvm, kvm_intel, kvm_amd, kvm_pvm…), in that file's order.
     loadedModules: string[]
   }
   user: string

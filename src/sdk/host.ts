@@ -122,20 +122,7 @@ export class HostContext implements Host<Vars> {
   }
 
   async exec(command: string, call: ExecCall & { mutating: boolean }): Promise<ExecResult> {
-    if (call.mutating) {
-      this.record.changed = true
-      if (this.check) {
-        this.record.messages.push(`would run: ${firstLine(command)}`)
-        return { code: 0, stdout: '', stderr: '' }
-      }
-    }
-    const result = await this.opts.conn.exec(command, {
-      stdin: call.stdin,
-      timeoutMs: call.timeoutMs ?? this.timeoutMs,
-      onStdout: call.onStdout,
-      onStderr: call.onStderr,
-      signal: this.opts.signal,
-    })
+    const result = await this.raw(command, call)
     if (call.mutating && result.code !== 0) {
       const why = result.code === 124 ? 'timed out' : `exit ${result.code}`
       throw new StepError(`${firstLine(command)}: ${why}${tail(result.stderr || result.stdout)}`)
@@ -143,11 +130,29 @@ export class HostContext implements Host<Vars> {
     return result
   }
 
+  // Runs (or, for a change in check mode, only reports) a command; exit codes are the caller's business.
+  private async raw(command: string, call: ExecCall & { mutating: boolean }): Promise<ExecResult> {
+    if (call.mutating) {
+      this.record.changed = true
+      if (this.check) {
+        this.record.messages.push(`would run: ${firstLine(command)}`)
+        return { code: 0, stdout: '', stderr: '' }
+      }
+    }
+    return this.opts.conn.exec(command, {
+      stdin: call.stdin,
+      timeoutMs: call.timeoutMs ?? this.timeoutMs,
+      onStdout: call.onStdout,
+      onStderr: call.onStderr,
+      signal: this.opts.signal,
+    })
+  }
+
   private io(): PrimitiveIO {
     const host = this
     return {
-      probe: (command, stdin) => this.exec(command, { mutating: false, stdin }),
-      run: (command, stdin) => this.exec(command, { mutating: true, stdin }),
+      probe: (command, stdin) => this.raw(command, { mutating: false, stdin }),
+      run: (command, stdin) => this.raw(command, { mutating: true, stdin }),
       check: this.check,
       diff: this.diff,
       get facts() {
