@@ -5,7 +5,7 @@ import { bootHost, generateKey, hostExec, waitForSsh, writeSshdConfig } from './
 import { controllerNsName, hostNsName, labAddress, labNamespaces, unwire, wireLab } from './network.ts'
 import { run } from './run.ts'
 import type { RunResult } from './run.ts'
-import { claimLab, isStale, labFolders, NS_PREFIX, removeState } from './state.ts'
+import { claimLab, isStale, labFolders, labRoot, NS_PREFIX, readRecord, removeState } from './state.ts'
 
 // One lab host: `pid` (global pid of its pid 1) is what nsenter needs to step inside.
 export interface LabHost {
