@@ -1,0 +1,84 @@
+import { InputError, type Place } from '../errors.ts'
+import type { Inventory, InventoryGroup, InventoryHost } from './types.ts'
+import { ancestors, hostGroups } from './groups.ts'
+
+// Every inventory starts as Ansible's does: `all`, with `ungrouped` as its child.
+export function emptyInventory(): Inventory {
+  const inv: Inventory = { hosts: new Map(), groups: new Map() }
+  addGroup(inv, 'all')
+  addGroup(inv, 'ungrouped')
+  addChild(inv, 'all', 'ungrouped')
+  return inv
+}
+
+// Declares a group (once); later declarations return the same group.
+export function addGroup(inv: Inventory, name: string): InventoryGroup {
+  let group = inv.groups.get(name)
+  if (!group) {
+    group = { name, vars: {}, hosts: [], children: [], parents: [] }
+    inv.groups.set(name, group)
+  }
+  return group
+}
+
+// Declares a host and puts it in `group`; as in Ansible, a port counts only where the host first appears.
+export function addHost(inv: Inventory, name: string, group: string, port?: number): InventoryHost {
+  let host = inv.hosts.get(name)
+  if (!host) {
+    host = { name, vars: port === undefined ? {} : { ansible_port: port }, groups: [] }
+    inv.hosts.set(name, host)
+  }
+  const target = inv.groups.get(group)
+  if (target && !target.hosts.includes(name)) {
+    target.hosts.push(name)
+    host.groups.push(group)
+  }
+  return host
+}
+
+// Nests `child` under `parent`, refusing the loops Ansible refuses.
+export function addChild(inv: Inventory, parent: string, child: string, place?: Place): void {
+  const p = inv.groups.get(parent)
+  const c = inv.groups.get(child)
+  if (!p || !c || p.children.includes(child)) return
+  if (parent === child || ancestors(inv, parent).has(child)) {
+    throw new InputError(`group "${child}" cannot be a child of "${parent}": that makes a loop of groups`, place)
+  }
+  p.children.push(child)
+  if (!c.parents.includes(parent)) c.parents.push(parent)
+}
+
+// Sets a group var; `ansible_group_priority` is not a var but the group's merge priority.
+export function setGroupVar(group: InventoryGroup, key: string, value: unknown, place?: Place): void {
+  if (key !== 'ansible_group_priority') {
+    group.vars[key] = value
+    return
+  }
+  const priority = typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : value
+  if (typeof priority !== 'number' || !Number.isFinite(priority)) {
+    throw new InputError(`ansible_group_priority of group "${group.name}" must be a whole number`, place)
+  }
+  group.priority = Math.trunc(priority)
+}
+
+// Ansible's reconcile step once all sources are read: top-level groups become children of `all`,
+// hosts with no other group land in `ungrouped`, and hosts with one leave it.
+export function reconcile(inv: Inventory): void {
+  for (const name of inv.groups.keys()) {
+    if (name !== 'all' && ancestors(inv, name).size === 0) addChild(inv, 'all', name)
+  }
+  const ungrouped = inv.groups.get('ungrouped')
+  if (!ungrouped) return
+  for (const host of inv.hosts.values()) {
+    const groups = hostGroups(inv, host.name)
+    const others = groups.filter((g) => g !== 'all' && g !== 'ungrouped')
+    if (groups.includes('ungrouped')) {
+      if (others.length > 0 && host.groups.includes('ungrouped')) {
+        ungrouped.hosts = ungrouped.hosts.filter((h) => h !== host.name)
+        host.groups = host.groups.filter((g) => g !== 'ungrouped')
+      }
+    } else if (others.length === 0) {
+      addHost(inv, host.name, 'ungrouped')
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { InputError } from '../errors.ts'
+import { parseAddress } from './address.ts'
+import { groupHosts } from './groups.ts'
+import { IMPLICIT_LOCALHOST } from './host-vars.ts'
+import { compileMatcher } from './matcher.ts'
+import type { Inventory } from './types.ts'
+
+const SUBSCRIPT = /^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$/
+const COLON_TERMS = /(?:[^\s:[\]]|\[[^\]]*\])+/g
+
+// Hosts matching an Ansible host pattern, in Ansible's order: the plain terms in the order
+// written, then every `&` term intersects, then every `!` term removes. `@file` reads one
+// pattern a line (ansible accepts it only in --limit; here it works in both). An empty
+// pattern means all, as in Ansible.
+export function selectHosts(inv: Inventory, pattern: string, opts: { cwd?: string } = {}): string[] {
+  const terms = splitPattern(pattern)
+  const expanded = expandFiles(terms, opts.cwd)
+  return terms.length > 0 && expanded.length === 0 ? [] : evaluate(inv, expanded, pattern)
+}
+
+// ansible-playbook --limit: the hosts, in their own order, that the limit pattern selects.
+// An empty limit changes nothing; an empty @file selects nothing (Ansible would take all).
+export function applyLimit(inv: Inventory, hosts: string[], limit: string, opts: { cwd?: string } = {}): string[] {
+  if (splitPattern(limit).length === 0) return hosts
+  const allowed = new Set(selectHosts(inv, limit, opts))
+  return hosts.filter((host) => allowed.has(host))
+}
+
+// Ansible's split_host_pattern: commas separate; without commas, colons do, unless the whole
+// thing reads as one address (an IPv6 address, `host:port`, or `m5-[01:18]`).
+export function splitPattern(pattern: string): string[] {
+  let terms: string[]
+  if (pattern.includes(',')) terms = pattern.split(',')
+  else if (parseAddress(pattern, true)) terms = [pattern]
+  else terms = pattern.match(COLON_TERMS) ?? []
+  return terms.map((term) => term.trim()).filter((term) => term !== '')
+}
+
+function expandFiles(terms: string[], cwd = process.cwd()): string[] {
+  return terms.flatMap((term) => (term.startsWith('@') ? readHostFile(term.slice(1), cwd) : [term]))
+}
+
+function readHostFile(name: string, cwd: string): string[] {
+  let text: string
+  try {
+    text = readFileSync(resolve(cwd, name), 'utf8')
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new InputError(`host file "${name}" does not exist: expected @FILE with one host or pattern a line`)
+    if (code === 'EISDIR') throw new InputError(`"@${name}" must name a file (one host a line), not a folder`)
+    throw new InputError(`cannot read host file "${name}": ${code ?? String(e)}`)
+  }
+  return text.split('\n').map((line) => line.trim()).filter((line) => line !== '')
+}
+
+function evaluate(inv: Inventory, terms: string[], pattern: string): string[] {
+  const plain = terms.filter((t) => !t.startsWith('&') && !t.startsWith('!'))
+  const ordered = [
+    ...(plain.length > 0 ? plain : ['all']),
+    ...terms.filter((t) => t.startsWith('&')),
+    ...terms.filter((t) => t.startsWith('!')),
+  ]
+  let hosts: string[] = []
+  for (const term of ordered) {
+    if (inv.hosts.has(term)) {
+      hosts.push(term)
+      continue
+    }
+    const that = matchTerm(inv, term.replace(/^[&!]/, ''), pattern)
+    if (term.startsWith('!')) {
+      const drop = new Set(that)
+      hosts = hosts.filter((h) => !drop.has(h))
+    } else if (term.startsWith('&')) {
+      const keep = new Set(that)
+      hosts = hosts.filter((h) => keep.has(h))
+    } else {
+      hosts.push(...that)
+    }
+  }
+  return [...new Set(hosts)]
+}
+
+function matchTerm(inv: Inventory, term: string, pattern: string): string[] {
+  if (term === '') throw new InputError(`invalid host pattern "${pattern}": "&" or "!" must be followed by a name`)
+  const m = term.startsWith('~') ? null : SUBSCRIPT.exec(term)
+  if (!m) return enumerate(inv, term, pattern)
+  const [, expr = '', index, start, , end] = m
+  const hosts = enumerate(inv, expr, pattern)
+  if (hosts.length === 0) return hosts
+  if (index !== undefined) {
+    const host = hosts.at(Number(index))
+    if (host === undefined) {
+      throw new InputError(`no host matches "${term}" in pattern "${pattern}": ${expr} has ${hosts.length} hosts, numbered from 0`)
+    }
+    return [host]
+  }
+  const from = Number(start)
+  const to = end === '' ? hosts.length - 1 : Number(end)
+  if (to === 0) {
+    const host = hosts[from]
+    if (host === undefined) {
+      throw new InputError(`no host matches "${term}" in pattern "${pattern}": ${expr} has ${hosts.length} hosts, numbered from 0`)
+    }
+    return [host]
+  }
+  return hosts.slice(from, to + 1)
+}
+
+// Ansible's _enumerate_matches: groups whose name matches give all their hosts; host names are
+// tried too when no group matched or the term is a glob or regex; localhost is implicit.
+function enumerate(inv: Inventory, term: string, pattern: string): string[] {
+  const re = compileMatcher(term, pattern)
+  const results: string[] = []
+  let groupMatched = false
+  for (const name of inv.groups.keys()) {
+    if (!re.test(name)) continue
+    groupMatched = true
+    results.push(...groupHosts(inv, name))
+  }
+  if (!groupMatched || term.startsWith('~') || /[.?*[]/.test(term)) {
+    for (const name of inv.hosts.keys()) if (re.test(name)) results.push(name)
+  }
+  if (results.length === 0 && IMPLICIT_LOCALHOST.includes(term)) results.push(term)
+  return results
+}

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs'
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path'
+import { InputError } from '../errors.ts'
+import { parseAddress } from './address.ts'
+import { parseIni } from './ini.ts'
+import { addHost, emptyInventory, reconcile } from './model.ts'
+import type { Inventory } from './types.ts'
+import { loadVarsDirs } from './vars-dirs.ts'
+import { parseYamlInventory } from './yaml.ts'
+import { readYaml } from './yaml-source.ts'
+
+const YAML_EXTENSIONS = ['.yml', '.yaml', '.json']
+// What Ansible skips in an inventory folder: hidden files, vars folders, and these extensions
+// (INVENTORY_IGNORE_EXTS; yes, `.ini` too: in a folder, name INI files without an extension).
+const IGNORED = /^\.|^host_vars$|^group_vars$|^vars_plugins$|(\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)$/
+
+// Reads the -i sources in order into one inventory, then group_vars/ and host_vars/ beside each.
+// A source is a file (YAML or INI, told apart as Ansible does), a folder of such files, or a host
+// list "h1,h2," (it has a comma and is not an existing path).
+export async function loadInventory(sources: string[], opts: { cwd?: string } = {}): Promise<Inventory> {
+  const cwd = opts.cwd ?? process.cwd()
+  const show = (path: string): string => {
+    const rel = relative(cwd, path)
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
+  }
+  try {
+    return await load(sources, cwd, show)
+  } catch (e) {
+    const io = e as NodeJS.ErrnoException
+    if (e instanceof InputError || typeof io.code !== 'string' || typeof io.path !== 'string') throw e
+    throw new InputError(`cannot read the inventory: ${io.code}`, { file: show(io.path) })
+  }
+}
+
+async function load(sources: string[], cwd: string, show: (path: string) => string): Promise<Inventory> {
+  const inv = emptyInventory()
+  const varsDirs: string[] = []
+  for (const source of sources) {
+    if (!source) continue
+    const path = resolve(cwd, source.replace(/^~(?=\/|$)/, homedir()))
+    if (source.includes(',') && !existsSync(path)) {
+      parseHostList(source, inv)
+      continue
+    }
+    const info = await stat(path).catch(() => undefined)
+    if (!info) {
+      throw new InputError(`inventory source "${source}" does not exist: expected a file, a folder, or a host list such as "h1,h2,"`)
+    }
+    if (info.isDirectory()) {
+      await readFolder(path, inv, show)
+      varsDirs.push(path)
+    } else {
+      await readInventoryFile(path, inv, show)
+      varsDirs.push(dirname(path))
+    }
+  }
+  reconcile(inv)
+  for (const dir of varsDirs) await loadVarsDirs(dir, inv, show)
+  return inv
+}
+
+function parseHostList(source: string, inv: Inventory): void {
+  for (const item of source.split(',')) {
+    const text = item.trim()
+    if (!text) continue
+    const address = parseAddress(text, false)
+    const name = address?.host ?? text
+    if (!inv.hosts.has(name)) addHost(inv, name, 'ungrouped', address?.port)
+  }
+}
+
+async function readFolder(dir: string, inv: Inventory, show: (path: string) => string): Promise<void> {
+  for (const entry of (await readdir(dir)).sort()) {
+    if (IGNORED.test(entry)) continue
+    const path = join(dir, entry)
+    if ((await stat(path)).isDirectory()) await readFolder(path, inv, show)
+    else await readInventoryFile(path, inv, show)
+  }
+}
+
+async function readInventoryFile(path: string, inv: Inventory, show: (path: string) => string): Promise<void> {
+  const file = show(path)
+  const text = await readFile(path, 'utf8')
+  if (text.startsWith('#!')) {
+    throw new InputError('inventory scripts are not supported: expected an INI or YAML inventory', { file, line: 1 })
+  }
+  const ext = extname(path)
+  if (ext !== '' && !YAML_EXTENSIONS.includes(ext)) {
+    parseIni(text, file, inv)
+    return
+  }
+  const yaml = await readYaml(text, file).catch((e: unknown) => (e instanceof InputError ? e : new InputError(String(e), { file })))
+  if (!(yaml instanceof InputError) && yaml.kind === 'map' && yaml.entries.length > 0) {
+    parseYamlInventory(yaml, inv)
+  } else if (yaml instanceof InputError || ext === '') {
+    try {
+      parseIni(text, file, inv)
+    } catch (e) {
+      throw ext !== '' && yaml instanceof InputError ? yaml : e
+    }
+  } else if (yaml.kind === 'value' && yaml.value !== null) {
+    parseYamlInventory(yaml, inv)
+  }
+}

@@ -1,0 +1,108 @@
+import test from 'ava'
+import { InputError } from '../../src/errors.ts'
+import { parseIni } from '../../src/inventory/ini.ts'
+import { parseIniValue } from '../../src/inventory/literal.ts'
+import { emptyInventory, reconcile } from '../../src/inventory/model.ts'
+import type { Inventory } from '../../src/inventory/types.ts'
+
+function ini(text: string): Inventory {
+  const inv = emptyInventory()
+  parseIni(text, 'hosts', inv)
+  reconcile(inv)
+  return inv
+}
+
+test('hosts before any section are ungrouped; sections make groups', (t) => {
+  const inv = ini('gw\n\n[m5]\nm5-[01:02]\n[web]\nwww\nm5-01\n')
+  t.deepEqual([...inv.hosts.keys()], ['gw', 'm5-01', 'm5-02', 'www'])
+  t.deepEqual(inv.groups.get('ungrouped')?.hosts, ['gw'])
+  t.deepEqual(inv.groups.get('m5')?.hosts, ['m5-01', 'm5-02'])
+  t.deepEqual(inv.hosts.get('m5-01')?.groups, ['m5', 'web'])
+  t.deepEqual(inv.groups.get('all')?.children, ['ungrouped', 'm5', 'web'])
+})
+
+test('a host first listed ungrouped leaves ungrouped once a group lists it', (t) => {
+  const inv = ini('gw\n[servers]\ngw\n')
+  t.deepEqual(inv.groups.get('ungrouped')?.hosts, [])
+  t.deepEqual(inv.hosts.get('gw')?.groups, ['servers'])
+})
+
+test('children may name groups declared further down; only top groups hang under all', (t) => {
+  const inv = ini('[lab:children]\nm5\nm6\n[m5]\na\n[m6:children]\n[lab:vars]\nx=1\n')
+  t.deepEqual(inv.groups.get('lab')?.children, ['m5', 'm6'])
+  t.deepEqual(inv.groups.get('m5')?.parents, ['lab'])
+  t.deepEqual(inv.groups.get('all')?.children, ['ungrouped', 'lab'])
+  t.deepEqual(inv.groups.get('lab')?.vars, { x: 1 })
+})
+
+test('inline host vars: shell-like words, Python literals, a port', (t) => {
+  const inv = ini(`[s]\nnfs:2222 a=1 b=True c='two words' d="[1, 'x']" e=yes f=0.5 g="'7'" h=1_000 # comment\n`)
+  t.deepEqual(inv.hosts.get('nfs')?.vars, { ansible_port: 2222, a: 1, b: true, c: 'two words', d: [1, 'x'], e: 'yes', f: 0.5, g: '7', h: 1000 })
+})
+
+test(':vars lines take the rest of the line as the value; ; and # start comment lines only', (t) => {
+  const inv = ini('[g]\nh\n; comment\n# comment\n[g:vars]\nnote = room lab ; not a comment\nq="quoted" # python comment\nn=\nansible_group_priority=7\n')
+  t.deepEqual(inv.groups.get('g')?.vars, { note: 'room lab ; not a comment', q: 'quoted', n: '' })
+  t.is(inv.groups.get('g')?.priority, 7)
+})
+
+test('Python literal values as Ansible reads them', (t) => {
+  const cases: [string, unknown][] = [
+    ['10', 10], ['-3', -3], ['0x1F', 31], ['0o17', 15], ['1e3', 1000], ['.5', 0.5], ['True', true], ['False', false],
+    ['None', null], ['true', 'true'], ['yes', 'yes'], ['07', '07'], ['"a" "b"', 'ab'], ["'\\x41\\n'", 'A\n'],
+    ['(1,)', [1]], ['(1)', 1], ['{"k": [1, None]}', { k: [1, null] }], ['{1, 2}', [1, 2]], ['[1 2]', '[1 2]'],
+    ['1.2.3.4', '1.2.3.4'], ['12345678901234567890', '12345678901234567890'], ['--1', '--1'], ['1j', '1j'],
+  ]
+  for (const [text, value] of cases) t.deepEqual(parseIniValue(text), value, text)
+})
+
+function refuses(t: import('ava').ExecutionContext, text: string, message: string, line: number, col = 1): void {
+  const error = t.throws(() => ini(text), { instanceOf: InputError, message })
+  t.deepEqual(error?.place, { file: 'hosts', line, col })
+}
+
+test('refuses an unknown section type', (t) => {
+  refuses(t, '[g]\nh\n[g:host]\n', 'section [g:host] has an unknown type "host": expected [g], [g:vars] or [g:children]', 3)
+})
+
+test('refuses a section header with spaces', (t) => {
+  refuses(t, 'h\n  [my group]\n', 'bad section header [my group]: expected [group], [group:vars] or [group:children] with no spaces', 2, 3)
+})
+
+test('refuses children that are never declared', (t) => {
+  refuses(t, '[lab:children]\nm5\n', '[lab:children] names group "m5", which is never declared: expected a [m5] or [m5:children] section', 2)
+})
+
+test('refuses vars for a group that is never declared', (t) => {
+  refuses(t, '[m5:vars]\nx=1\n', 'section [m5:vars] is for a group that is never declared: expected a [m5] or [m5:children] section too', 1)
+})
+
+test('refuses a :vars line without =', (t) => {
+  refuses(t, '[g]\nh\n[g:vars]\njust words\n', 'expected key=value in [g:vars], got "just words"', 4)
+})
+
+test('refuses a host var without =', (t) => {
+  refuses(t, '[g]\nh a=1 oops\n', 'expected key=value host variable after "h", got "oops"', 2, 7)
+})
+
+test('refuses an unclosed quote', (t) => {
+  refuses(t, '[g]\nh a="x\n', 'cannot read host line "h a="x": no closing quotation (")', 2)
+})
+
+test('refuses a host ending in ":" and YAML fed to the INI reader', (t) => {
+  refuses(t, 'h1:\n', 'bad host "h1:": expected a port number after ":"', 1)
+  refuses(t, '---\n', 'bad host "---": "---" starts a YAML document; give YAML inventories a .yml name', 1)
+})
+
+test('refuses a bad range with the line it is on', (t) => {
+  refuses(t, '[m5]\n\n  m5-[01:]\n', 'bad host range "m5-[01:]": expected [start:end] or [start:end:stride]', 3, 3)
+})
+
+test('refuses loops of children', (t) => {
+  refuses(t, '[a:children]\nb\n[b:children]\na\n', 'group "a" cannot be a child of "b": that makes a loop of groups', 4)
+  refuses(t, '[a:children]\na\n', 'group "a" cannot be a child of "a": that makes a loop of groups', 2)
+})
+
+test('refuses a non-numeric ansible_group_priority', (t) => {
+  refuses(t, '[g]\nh\n[g:vars]\nansible_group_priority=high\n', 'ansible_group_priority of group "g" must be a whole number', 4)
+})

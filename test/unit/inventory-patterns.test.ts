@@ -1,0 +1,131 @@
+import test from 'ava'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { InputError } from '../../src/errors.ts'
+import { parseIni } from '../../src/inventory/ini.ts'
+import { applyLimit, selectHosts } from '../../src/inventory/index.ts'
+import { emptyInventory, reconcile } from '../../src/inventory/model.ts'
+import { splitPattern } from '../../src/inventory/patterns.ts'
+
+const inv = emptyInventory()
+parseIni(`gw
+[m5]
+m5-[01:06]
+[m6]
+m6-[a:c]
+[lab:children]
+m5
+m6
+[web]
+www1.example.org
+m5-02
+`, 'hosts', inv)
+reconcile(inv)
+
+const select = (pattern: string, cwd?: string): string => selectHosts(inv, pattern, { cwd }).join(' ')
+
+test('splitting: commas, else colons, except where the whole reads as one address', (t) => {
+  t.deepEqual(splitPattern('a:b,c'), ['a:b', 'c'])
+  t.deepEqual(splitPattern(' a , b ,, '), ['a', 'b'])
+  t.deepEqual(splitPattern('m5:&lab:!m5-03'), ['m5', '&lab', '!m5-03'])
+  t.deepEqual(splitPattern('m5[0:2]:web'), ['m5[0:2]', 'web'])
+  t.deepEqual(splitPattern('m5[0:2]'), ['m5[0:2]'])
+  t.deepEqual(splitPattern('host:22'), ['host:22'])
+  t.deepEqual(splitPattern('fe80::1'), ['fe80::1'])
+  t.deepEqual(splitPattern(''), [])
+})
+
+test('plain terms in written order, duplicates dropped', (t) => {
+  t.is(select('m6:m5'), 'm6-a m6-b m6-c m5-01 m5-02 m5-03 m5-04 m5-05 m5-06')
+  t.is(select('web,m5'), 'www1.example.org m5-02 m5-01 m5-03 m5-04 m5-05 m5-06')
+  t.is(select('gw'), 'gw')
+  t.is(select('all'), 'gw www1.example.org m5-02 m5-01 m5-03 m5-04 m5-05 m5-06 m6-a m6-b m6-c')
+  t.is(select('*'), select('all'))
+})
+
+test('& terms intersect and ! terms exclude after all plain terms, wherever they are written', (t) => {
+  t.is(select('!m5-03:m5:&web'), 'm5-02')
+  t.is(select('m5:&lab:!m5-03'), 'm5-01 m5-02 m5-04 m5-05 m5-06')
+  t.is(select('!lab'), 'gw www1.example.org')
+  t.is(select('&web'), 'www1.example.org m5-02')
+  t.is(select('!lab:!gw'), 'www1.example.org')
+})
+
+test('subscripts: index, negative index, end-inclusive slices, open end', (t) => {
+  t.is(select('m5[0]'), 'm5-01')
+  t.is(select('m5[-1]'), 'm5-06')
+  t.is(select('m5[0:2]'), 'm5-01 m5-02 m5-03')
+  t.is(select('m5[4:]'), 'm5-05 m5-06')
+  t.is(select('m5[0:2]:web'), 'm5-01 m5-02 m5-03 www1.example.org')
+  t.is(select('m5[3:1]'), '')
+  t.is(select('m5[2:0]'), 'm5-03')
+})
+
+test('globs and regexes match groups and hosts', (t) => {
+  t.is(select('m?'), 'm5-01 m5-02 m5-03 m5-04 m5-05 m5-06 m6-a m6-b m6-c')
+  t.is(select('*-0?'), 'm5-01 m5-02 m5-03 m5-04 m5-05 m5-06')
+  t.is(select('m6-[!a]'), 'm6-b m6-c')
+  t.is(select('~m5-0[1-3]'), 'm5-01 m5-02 m5-03')
+  t.is(select('~(?P<room>m6)-(?P=room)?[ab]$'), 'm6-a m6-b')
+  t.is(select('~WEB'), '')
+  t.is(select('~(?i)WEB'), 'www1.example.org m5-02')
+})
+
+test('unknown names select nothing; localhost is implicit', (t) => {
+  t.is(select('nosuch'), '')
+  t.is(select('nosuch:gw'), 'gw')
+  t.is(select('localhost'), 'localhost')
+})
+
+test('@file: one pattern a line; an empty file selects nobody', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'inv-pat-'))
+  writeFileSync(join(dir, 'site.retry'), 'm5-03\nm6-b\n\nnosuch\n')
+  writeFileSync(join(dir, 'empty.retry'), '')
+  t.is(select('@site.retry', dir), 'm5-03 m6-b')
+  t.is(select('@empty.retry', dir), '')
+  t.deepEqual(applyLimit(inv, ['m6-b', 'gw', 'm5-03'], '@site.retry', { cwd: dir }), ['m6-b', 'm5-03'])
+  t.deepEqual(applyLimit(inv, ['gw'], '@empty.retry', { cwd: dir }), [])
+  t.throws(() => select('@missing.retry', dir), {
+    instanceOf: InputError,
+    message: 'host file "missing.retry" does not exist: expected @FILE with one host or pattern a line',
+  })
+  t.throws(() => select('@.', dir), { instanceOf: InputError, message: '"@." must name a file (one host a line), not a folder' })
+})
+
+test('--limit keeps the given hosts in their order; an empty limit keeps all', (t) => {
+  const hosts = ['m6-c', 'gw', 'm5-02', 'm5-01']
+  t.deepEqual(applyLimit(inv, hosts, 'm5:gw'), ['gw', 'm5-02', 'm5-01'])
+  t.deepEqual(applyLimit(inv, hosts, '!m5-02'), ['m6-c', 'gw', 'm5-01'])
+  t.deepEqual(applyLimit(inv, hosts, ''), hosts)
+})
+
+test('refuses an invalid regex, naming the pattern', (t) => {
+  const error = t.throws(() => select('m5,~('), { instanceOf: InputError })
+  t.regex(error?.message ?? '', /^invalid host pattern "m5,~\(": /)
+  t.is(error?.place, undefined)
+})
+
+test('refuses a subscript past the end of the group', (t) => {
+  t.throws(() => select('m5[6]'), {
+    instanceOf: InputError,
+    message: 'no host matches "m5[6]" in pattern "m5[6]": m5 has 6 hosts, numbered from 0',
+  })
+  t.throws(() => select('web:m6[-4]'), {
+    instanceOf: InputError,
+    message: 'no host matches "m6[-4]" in pattern "web:m6[-4]": m6 has 3 hosts, numbered from 0',
+  })
+})
+
+test('refuses & or ! with nothing after it', (t) => {
+  t.throws(() => select('m5,!'), { instanceOf: InputError, message: 'invalid host pattern "m5,!": "&" or "!" must be followed by a name' })
+})
+
+// Ansible walks a level as a Python set, so with two branching groups its order varies from
+// run to run; labplay walks each level in declaration order.
+test('all lists hosts level by level below it: own hosts of top groups before their children', (t) => {
+  const two = emptyInventory()
+  parseIni('[a:children]\na1\n[a1]\nx1\n[b:children]\nb1\n[b1]\ny1\n[b]\ny0\n[a]\nx0\n', 'hosts', two)
+  reconcile(two)
+  t.deepEqual(selectHosts(two, 'all'), ['x0', 'y0', 'x1', 'y1'])
+})
