@@ -9,6 +9,14 @@ import type { Play } from './playbook/index.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
+// Ctrl-C before the run starts leaves at once (nothing was touched); during the run, the first one
+// finishes cleanly (no new steps, recap, exit 99) and a second one leaves at once.
+const abort = new AbortController()
+let running = false
+const onInterrupt = () => (running && !abort.signal.aborted ? abort.abort() : process.exit(99))
+process.on('SIGINT', onInterrupt)
+process.on('SIGTERM', onInterrupt)
+
 // argv → exit code; the only place that decides how labplay ends.
 async function main(argv: string[]): Promise<number> {
   const o = parseOptions(argv)
@@ -58,11 +66,7 @@ async function run(o: Options, playbook: string, plays: Play[], base: BaseOption
     diff: o.diff,
   })
   if (o.hostKeyChecking === 'off') process.stderr.write('[WARNING]: host key checking is off: labplay cannot tell these hosts from impostors\n')
-  const abort = new AbortController()
-  // First Ctrl-C: finish cleanly (no new steps, recap, exit 99); second: leave at once.
-  const onSigint = () => (abort.signal.aborted ? process.exit(99) : abort.abort())
-  process.on('SIGINT', onSigint)
-  process.on('SIGTERM', onSigint)
+  running = true
   try {
     const { summary, retry } = await runPlaybook({
       ...base, playbook, plays, check: o.check, diff: o.diff, forks: o.forks, timeoutMs: o.taskTimeoutS * 1000,
@@ -75,8 +79,7 @@ async function run(o: Options, playbook: string, plays: Play[], base: BaseOption
     if (o.json) await output.writeJsonSummary(summary, o.json)
     return summary.exitCode
   } finally {
-    process.off('SIGINT', onSigint)
-    process.off('SIGTERM', onSigint)
+    running = false
   }
 }
 
