@@ -1,0 +1,105 @@
+import type { Readable, Writable } from 'node:stream'
+import { finished } from 'node:stream/promises'
+import { StringDecoder } from 'node:string_decoder'
+import { setTimeout as delay } from 'node:timers/promises'
+import { invocation } from './become.ts'
+import { PgidScanner } from './pgid.ts'
+import type { Become, ExecOptions, ExecResult } from './types.ts'
+
+// A started process, over an SSH channel or as a local child: exec's transport-specific half.
+export interface Started {
+  stdin: Writable
+  stdout: Readable
+  stderr: Readable
+  // The exit code (128 + signal number when killed by a signal); rejects when the transport is lost.
+  exit: Promise<number>
+  // Stop waiting for a process that was killed but does not finish (close the channel, kill the child).
+  abandon(): void
+}
+
+// Where commands run: how to start an argv, as which login user, and whom to become.
+export interface Runner {
+  spawn(argv: string[]): Promise<Started>
+  loginUser: string
+  become?: Become
+  // Runs a kill outside the queue of ordinary commands (a timed-out command still holds its slot).
+  killSlot<T>(task: () => Promise<T>): Promise<T>
+}
+
+// How long a killed command may take to go away before exec gives up waiting for it.
+const KILL_GRACE_MS = 5000
+
+// exec() for every transport: bash, sudo, stdin, streamed UTF-8 output, timeouts that kill the whole remote tree.
+export async function runCommand(runner: Runner, command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  if (opts.signal?.aborted) return { code: 124, stdout: '', stderr: 'labplay: aborted before the command started\n' }
+  const { argv, stdinPrefix } = invocation(command, runner.loginUser, runner.become)
+  const proc = await runner.spawn(argv)
+  const scanner = new PgidScanner()
+  const stdout = collect(proc.stdout, opts.onStdout)
+  const stderr = collect(proc.stderr, opts.onStderr, scanner)
+  proc.stdin.on('error', () => {}) // a command that exits without reading all of its stdin closes the pipe early
+  const input = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin
+  proc.stdin.end(Buffer.concat([stdinPrefix ?? Buffer.alloc(0), input ?? Buffer.alloc(0)]))
+
+  const stop = stopRequest(opts)
+  try {
+    const first = await Promise.race([proc.exit.then((code) => ({ code })), stop.reason.then((reason) => ({ reason }))])
+    if ('code' in first) {
+      await Promise.all([drained(proc.stdout), drained(proc.stderr)])
+      return { code: first.code, stdout: stdout(), stderr: stderr() }
+    }
+    void killGroup(runner, scanner, proc)
+    const exited = await Promise.race([proc.exit.then(() => true), delay(KILL_GRACE_MS, false)])
+    if (!exited) proc.abandon()
+    const text = stderr()
+    const note = `labplay: ${first.reason}; the command was killed\n`
+    return { code: 124, stdout: stdout(), stderr: text === '' || text.endsWith('\n') ? text + note : `${text}\n${note}` }
+  } finally {
+    stop.dispose()
+  }
+}
+
+// Resolves with why the command must stop (timeoutMs or the abort signal), never otherwise.
+function stopRequest(opts: ExecOptions): { reason: Promise<string>; dispose(): void } {
+  let timer: NodeJS.Timeout | undefined
+  let onAbort = () => {}
+  const reason = new Promise<string>((resolve) => {
+    if (opts.timeoutMs !== undefined) timer = setTimeout(() => resolve(`timed out after ${opts.timeoutMs! / 1000}s`), opts.timeoutMs)
+    onAbort = () => resolve('aborted')
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+  })
+  return {
+    reason,
+    dispose() {
+      clearTimeout(timer)
+      opts.signal?.removeEventListener('abort', onAbort)
+    },
+  }
+}
+
+// Kills the command's process group from a second process (as the same become user), once its id is known.
+async function killGroup(runner: Runner, scanner: PgidScanner, proc: Started): Promise<void> {
+  const gone = proc.exit.then(() => undefined, () => undefined)
+  const pgid = await Promise.race([scanner.pgid, gone, delay(KILL_GRACE_MS, undefined)])
+  if (pgid === undefined) return
+  const kill = () => runCommand(runner, `kill -KILL -- -${pgid} 2>/dev/null`, { timeoutMs: KILL_GRACE_MS })
+  await runner.killSlot(kill).catch(() => undefined)
+}
+
+// Decodes a stream as UTF-8 (characters split across chunks included), streaming and keeping every chunk.
+function collect(stream: Readable, onChunk?: (chunk: string) => void, scanner?: PgidScanner): () => string {
+  const decoder = new StringDecoder('utf8')
+  let text = ''
+  const take = (chunk: string) => {
+    if (chunk === '') return
+    text += chunk
+    onChunk?.(chunk)
+  }
+  stream.on('data', (chunk: Buffer) => take(decoder.write(scanner ? scanner.push(chunk) : chunk)))
+  stream.on('end', () => take(decoder.write(scanner?.flush() ?? Buffer.alloc(0)) + decoder.end()))
+  return () => text
+}
+
+function drained(stream: Readable): Promise<void> {
+  return finished(stream, { readable: true, writable: false }).catch(() => undefined)
+}

@@ -1,0 +1,39 @@
+import { PGID_MARKER } from './bash.ts'
+
+const MARKER_LINE = new RegExp(`(?:^|\\n)${PGID_MARKER}(\\d+)\\n`)
+
+// Takes the wrapper's process-group line out of stderr (whatever sudo printed before it stays).
+export class PgidScanner {
+  readonly pgid: Promise<number>
+  private found = false
+  private pending = Buffer.alloc(0)
+  private resolve!: (pgid: number) => void
+
+  constructor() {
+    this.pgid = new Promise((resolve) => (this.resolve = resolve))
+  }
+
+  // Bytes of stderr that belong to the caller; the marker line is held back until complete.
+  push(chunk: Buffer): Buffer {
+    if (this.found) return chunk
+    const buf = Buffer.concat([this.pending, chunk])
+    const match = MARKER_LINE.exec(buf.toString('latin1'))
+    if (match) {
+      this.found = true
+      this.pending = Buffer.alloc(0)
+      this.resolve(Number(match[1]))
+      const start = match.index + (match[0].startsWith('\n') ? 1 : 0)
+      return Buffer.concat([buf.subarray(0, start), buf.subarray(match.index + match[0].length)])
+    }
+    const complete = buf.lastIndexOf(0x0a) + 1
+    this.pending = buf.subarray(complete)
+    return buf.subarray(0, complete)
+  }
+
+  // What is left when stderr ends without the marker (sudo refused, bash missing).
+  flush(): Buffer {
+    const rest = this.pending
+    this.pending = Buffer.alloc(0)
+    return rest
+  }
+}
