@@ -25,7 +25,8 @@ test.after.always(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-const STATE = `find /etc /srv /usr/local -xdev \\( -type f -o -type l \\) -printf '%p %m %U %G %l\\n' 2>/dev/null | sort | sha256sum; find /etc /srv /usr/local -xdev -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum | sha256sum; find /etc /srv /usr/local -xdev -type d | sort | sha256sum`
+// Every path's type, mode, owners, size, mtime (ns) and link target: any write or chmod shows.
+const STATE = `find /etc /srv /usr/local -xdev -printf '%p %y %m %U %G %s %T@ %l\\n' 2>/dev/null | sort | sha256sum`
 
 async function stateOf(host: string): Promise<string> {
   const out = await lab.exec(host, STATE)
