@@ -8,9 +8,9 @@ export function askSecret(question: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: muted, terminal: process.stdin.isTTY === true })
   return new Promise((resolve, reject) => {
     rl.once('line', (line) => {
-      rl.close()
-      process.stderr.write('\n')
       resolve(line)
+      process.stderr.write('\n')
+      rl.close()
     })
     rl.once('close', () => reject(new Error('no password given')))
   })

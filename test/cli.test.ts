@@ -86,7 +86,8 @@ test('a local run writes files, prints the recap and a JSON summary', async (t) 
   const json = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { exitCode: number; hosts: Array<{ host: string; tasks: Array<{ task: string; status: string; durationMs: number }> }> }
   t.is(json.exitCode, 0)
   t.is(json.hosts.length, 3)
-  t.like(json.hosts[0]!.tasks[0], { task: 'first mark', status: 'changed' })
+  t.like(json.hosts[0]!.tasks[0], { task: 'Gathering Facts', status: 'ok' })
+  t.like(json.hosts[0]!.tasks[1], { task: 'first mark', status: 'changed' })
   t.is(typeof json.hosts[0]!.tasks[0]!.durationMs, 'number')
 })
 

@@ -1,8 +1,8 @@
 import test from 'ava'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
-import { labplay, project } from './helpers/labplay.ts'
+import { BIN, labplay, project } from './helpers/labplay.ts'
 
 // The core on five real SSH hosts: parallel run, check mode, idempotence, unreachable, host keys, quoting.
 let lab: Lab
@@ -51,9 +51,12 @@ test.serial('a parallel run configures every host, a second run changes nothing'
     const notice = await lab.exec(h.name, 'cat /etc/labplay/notice; readlink /etc/labplay/motd; cat /etc/labplay/kernel; test -s /etc/labplay/stamped && echo stamped')
     t.is(notice.stdout, `This workstation is managed by labplay.\nroom: m5\nhost: ${h.name}\n/etc/labplay/notice\n${(await lab.exec(h.name, 'uname -r')).stdout}stamped\n`)
   }
+  const logins = () => lab.hosts.map((h) => (readFileSync(join(lab.dir, h.name, 'sshd.log'), 'utf8').match(/Accepted publickey/g) ?? []).length)
+  const before = logins()
   const second = await labplay(lab, [join(dir, 'site.yml')], { cwd: dir })
   t.is(second.code, 0)
-  for (const h of lab.hosts) t.deepEqual(second.recap.get(h.name), { ok: 4, changed: 0, unreachable: 0, failed: 0, skipped: 0 })
+  for (const h of lab.hosts) t.deepEqual(second.recap.get(h.name), { ok: 5, changed: 0, unreachable: 0, failed: 0, skipped: 0 })
+  t.deepEqual(logins().map((n, i) => n - before[i]!), [1, 1, 1, 1, 1], 'one ssh connection per host for the whole run')
   t.regex(second.stdout, /5 hosts/)
 })
 
@@ -103,5 +106,25 @@ test.serial('a variable holding shell syntax is written literally and never exec
     t.regex(notice.stdout, /room: x; touch \/tmp\/pwned4/)
     const pwned = await lab.exec(h.name, 'ls -a /tmp /root /etc/labplay')
     t.notRegex(pwned.stdout, /pwned/)
+  }
+})
+
+test.serial('become: -u teacher -b -K runs as root through sudo; the password never shows', async (t) => {
+  const host = lab.hosts[3]!
+  const password = 'S3cret-pw!'
+  const setup = await lab.exec(host.name, `useradd -m -s /bin/bash teacher && echo 'teacher:${password}' | chpasswd && install -d -o teacher -m 700 /home/teacher/.ssh && install -o teacher -m 600 ${lab.privateKey}.pub /home/teacher/.ssh/authorized_keys && echo 'teacher ALL=(ALL) ALL' > /etc/sudoers.d/teacher && chmod 440 /etc/sudoers.d/teacher`)
+  t.is(setup.code, 0, setup.stderr)
+  // The lab's sshd reads only the lab key as authorized keys, for every user.
+  const inventory = join(dir, 'teacher.ini')
+  writeFileSync(inventory, `[lab]\n${host.name} ansible_host=${host.address} ansible_user=teacher ansible_ssh_private_key_file=${lab.privateKey}\n`)
+  const args = ['node', BIN, join(dir, 'site.yml'), '-i', inventory, '--known-hosts', lab.knownHosts, '-e', 'notice_dir=/etc/labplay-teacher', '-b', '-K', '--json', join(dir, 'become.json')]
+  const ran = await lab.controller(args, { cwd: dir, input: `${password}\n`, env: { ...process.env, NO_COLOR: '1' } })
+  t.is(ran.code, 0, ran.stdout + ran.stderr)
+  t.is((await lab.exec(host.name, 'stat -c %U /etc/labplay-teacher/notice')).stdout, 'root\n')
+  const wrong = await lab.controller([...args.slice(0, -2), '-e', 'message=again'], { cwd: dir, input: 'not-the-password\n', env: { ...process.env, NO_COLOR: '1' } })
+  t.is(wrong.code, 2, wrong.stdout + wrong.stderr)
+  for (const out of [ran.stdout, ran.stderr, wrong.stdout, wrong.stderr, readFileSync(join(dir, 'become.json'), 'utf8')]) {
+    t.false(out.includes(password), 'password never printed')
+    t.false(out.includes('not-the-password'), 'wrong password never printed')
   }
 })

@@ -59,8 +59,8 @@ test('every host runs every task; the play-scoped step runs once with all hosts;
   t.is(r.summary.exitCode, 0)
   t.deepEqual(r.once, ['h1,h2,h3,h4'])
   t.deepEqual(r.files, ['once', ...ALL_FILES].sort())
-  // ok counts changed tasks too: a, fails(ok), s, once, b, handler
-  t.deepEqual(r.recap.h1, [6, 4, 0, 0, 0])
+  // ok counts changed tasks too: facts, a, fails(ok), s, once, b, handler
+  t.deepEqual(r.recap.h1, [7, 4, 0, 0, 0])
   t.deepEqual(r.retry, [])
 })
 
@@ -72,7 +72,7 @@ test('a second run changes nothing and does not notify', async (t) => {
   rmSync(join(dir, 'h1.handler'))
   const second = await run(t, { vars: { dir } })
   t.false(existsSync(join(dir, 'h1.handler')), 'handler not run without a change')
-  t.deepEqual(second.recap.h1, [5, 0, 0, 0, 0])
+  t.deepEqual(second.recap.h1, [6, 0, 0, 0, 0])
 })
 
 test('a failing host stops its own pipeline, never another, and is left out of the barrier', async (t) => {
@@ -82,7 +82,7 @@ test('a failing host stops its own pipeline, never another, and is left out of t
   t.false(r.files.includes('h2.b'))
   t.false(r.files.includes('h2.handler'), 'a failed host runs no handlers')
   t.true(r.files.includes('h3.b') && r.files.includes('h3.handler'))
-  t.deepEqual(r.recap.h2, [1, 1, 0, 1, 0])
+  t.deepEqual(r.recap.h2, [2, 1, 0, 1, 0])
   t.deepEqual(r.retry, ['h2'])
   const failure = r.events.find((e) => e.type === 'task-end' && e.result.status === 'failed')
   t.like(failure, { host: 'h2', result: { message: 'boom on h2' } })
@@ -101,7 +101,7 @@ test('a task condition skips one host only', async (t) => {
   const r = await run(t, { vars: { skip_on: 'h4' } })
   t.false(r.files.includes('h4.s'))
   t.true(r.files.includes('h4.b'))
-  t.deepEqual(r.recap.h4, [5, 3, 0, 0, 1])
+  t.deepEqual(r.recap.h4, [6, 3, 0, 0, 1])
 })
 
 test('serial batches run in order, each with its own barrier', async (t) => {
@@ -124,7 +124,7 @@ test('tags select tasks; a skipped play-scoped step does not wait', async (t) =>
   t.deepEqual(r.files, ['once'])
   const r2 = await run(t, { opts: { skipTags: ['once', 'failing'] } })
   t.deepEqual(r2.once, [])
-  t.deepEqual(r2.recap.h1, [4, 4, 0, 0, 0])
+  t.deepEqual(r2.recap.h1, [5, 4, 0, 0, 0])
 })
 
 test('an interrupt stops new steps: exit 99, unfinished hosts in the retry list', async (t) => {

@@ -25,6 +25,8 @@ export interface PlannedHandler {
 }
 
 export interface PlayPlan {
+  // Facts are read as a task of their own, as Ansible's "Gathering Facts": a failure there (sudo) fails the host.
+  facts?: TaskRef
   tasks: PlannedTask[]
   // Keyed by role, then handler name: notify reaches only the notifying role's handlers.
   handlers: Map<string, Map<string, PlannedHandler>>
@@ -35,6 +37,7 @@ export function planPlay(play: PlaySpec, catalog: RoleCatalog, only: string[], s
   const tasks: PlannedTask[] = []
   const handlers = new Map<string, Map<string, PlannedHandler>>()
   let index = 0
+  const facts: TaskRef | undefined = play.gatherFacts && play.roles.length > 0 ? { index: index++, role: '', name: 'Gathering Facts', once: false, handler: false } : undefined
   for (const roleRef of play.roles) {
     const role = catalog.get(roleRef.role)
     for (const task of role.tasks) {
@@ -60,11 +63,11 @@ export function planPlay(play: PlaySpec, catalog: RoleCatalog, only: string[], s
     }
     handlers.set(role.name, own)
   }
-  return { tasks, handlers }
+  return { facts, tasks, handlers }
 }
 
 export function allRefs(plan: PlayPlan): TaskRef[] {
-  return [...plan.tasks.map((t) => t.ref), ...[...plan.handlers.values()].flatMap((m) => [...m.values()].map((h) => h.ref))]
+  return [...(plan.facts ? [plan.facts] : []), ...plan.tasks.map((t) => t.ref), ...[...plan.handlers.values()].flatMap((m) => [...m.values()].map((h) => h.ref))]
 }
 
 // A role reference's `when`, evaluated per host with its variables and facts.

@@ -121,6 +121,12 @@ class Run {
     }
     try {
       await this.step(() => this.connect(play, state))
+      const facts = play.plan.facts
+      if (facts) {
+        const ctx = await context(0)
+        await this.step(() => this.runTask(play, state, facts, ctx, true, () => undefined, () => this.gatherFacts(state, ctx), undefined))
+        if (state.dead) return
+      }
       for (const task of tasks) {
         const ctx = await context(play.spec.roles.indexOf(task.roleRef))
         const applies = roleApplies(task.roleRef.when, { ...ctx.vars, facts: state.facts })
@@ -167,12 +173,17 @@ class Run {
       const target = play.targets.get(state.name)!
       state.conn = this.opts.connect ? this.opts.connect(target) : target.kind === 'local' ? Promise.resolve(connectLocal(target.name, { become: target.become })) : connectSsh(target.ssh)
     }
-    const conn = await state.conn
-    if (play.spec.gatherFacts && !state.facts) {
-      const out = await conn.exec(FACTS_SCRIPT, { timeoutMs: this.opts.connectTimeoutMs * 3, signal: this.opts.signal })
-      if (out.code !== 0) throw new UnreachableError(`could not read facts: exit ${out.code} ${out.stderr.trim().slice(0, 300)}`)
+    await state.conn
+  }
+
+  // One round trip; kept for the rest of the run (later plays reuse it).
+  private async gatherFacts(state: HostState, ctx: HostContext): Promise<void> {
+    if (!state.facts) {
+      const out = await (await state.conn!).exec(FACTS_SCRIPT, { timeoutMs: this.opts.connectTimeoutMs * 3, signal: this.opts.signal })
+      if (out.code !== 0) throw new TaskFailed(`could not read facts: exit ${out.code}: ${out.stderr.trim().slice(0, 300)}`)
       state.facts = parseFacts(out.stdout)
     }
+    ctx.facts = state.facts
   }
 
   private async context(play: PreparedPlay, state: HostState, roleIndex: number): Promise<HostContext> {

@@ -24,6 +24,7 @@ mount -t tmpfs -o mode=1777 lab-tmp /tmp
 
 hostname "$name"
 echo "$name" > /etc/hostname
+printf '127.0.1.1\t%s\n' "$name" >> /etc/hosts
 mkdir -p -m 0755 /run/sshd
 /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log"
 echo "$name is up"
