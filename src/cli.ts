@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { basename, dirname, extname, join, resolve } from 'node:path'
@@ -12,6 +13,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 // Ctrl-C before the run starts leaves at once (nothing was touched); during the run, the first one
 // finishes cleanly (no new steps, recap, exit 99) and a second one leaves at once.
 const abort = new AbortController()
+// Every running command on every host listens for the interrupt: hundreds at once is expected.
+setMaxListeners(0, abort.signal)
 let running = false
 const onInterrupt = () => (running && !abort.signal.aborted ? abort.abort() : process.exit(99))
 process.on('SIGINT', onInterrupt)
