@@ -1,4 +1,4 @@
-import type { Readable, Writable } from 'node:stream'
+import { Readable, type Writable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { StringDecoder } from 'node:string_decoder'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -38,8 +38,15 @@ export async function runCommand(runner: Runner, command: string, opts: ExecOpti
   const stdout = collect(proc.stdout, opts.onStdout)
   const stderr = collect(proc.stderr, opts.onStderr, scanner)
   proc.stdin.on('error', () => {}) // a command that exits without reading all of its stdin closes the pipe early
-  const input = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin
-  proc.stdin.end(Buffer.concat([stdinPrefix ?? Buffer.alloc(0), input ?? Buffer.alloc(0)]))
+  if (opts.stdin instanceof Readable) {
+    // Large inputs (an image copied to one host) stream through, never held in memory.
+    if (stdinPrefix) proc.stdin.write(stdinPrefix)
+    opts.stdin.on('error', () => proc.stdin.destroy())
+    opts.stdin.pipe(proc.stdin)
+  } else {
+    const input = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin
+    proc.stdin.end(Buffer.concat([stdinPrefix ?? Buffer.alloc(0), input ?? Buffer.alloc(0)]))
+  }
 
   const stop = stopRequest(opts)
   try {

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream'
+
 export interface ExecResult {
   code: number
   stdout: string
@@ -6,7 +8,7 @@ export interface ExecResult {
 
 export interface ExecOptions {
   // Bytes fed to the command's standard input (file contents travel this way: no uploads).
-  stdin?: string | Buffer
+  stdin?: string | Buffer | Readable
   // Kill the command (remote side too) after this long; the result then has code 124.
   timeoutMs?: number
   // Streamed output, for live progress of long steps.

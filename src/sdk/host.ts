@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import type { Connection, ExecResult } from '../connection/types.ts'
 import type { Vars } from '../vars.ts'
 import type { Facts } from './facts.types.ts'
@@ -5,6 +6,7 @@ import type { Outcome, PrimitiveIO } from './primitives/types.ts'
 import { StepError } from './primitives/types.ts'
 import * as primitives from './primitives/index.ts'
 import { shell } from './shell.ts'
+import { checksum, type FileSum } from './checksum.ts'
 
 type Tagged = (strings: TemplateStringsArray, ...values: unknown[]) => Promise<ExecResult>
 type Args<F> = F extends (io: PrimitiveIO, ...rest: infer A) => Promise<Outcome> ? A : never
@@ -27,7 +29,7 @@ export function newRecord(): TaskRecord {
 }
 
 export interface ExecCall {
-  stdin?: string | Buffer
+  stdin?: string | Buffer | Readable
   timeoutMs?: number
   onStdout?: (chunk: string) => void
   onStderr?: (chunk: string) => void
@@ -52,6 +54,8 @@ export interface Host<V extends Vars = Vars> {
   symlink(...args: Args<typeof primitives.symlink>): Promise<Outcome>
   packages(...args: Args<typeof primitives.packages>): Promise<Outcome>
   service(...args: Args<typeof primitives.service>): Promise<Outcome>
+  // sha256 and size of a file (undefined when missing), cached by stat so big images are hashed once.
+  sha256(path: string): Promise<FileSum | undefined>
   // Queue a handler of this role; it runs once at the end of the play.
   notify(handler: string): void
   // Record a change made outside the primitives (with run) that run alone cannot see.
@@ -193,6 +197,10 @@ export class HostContext implements Host<Vars> {
   }
   service(...args: Args<typeof primitives.service>) {
     return this.primitive(primitives.service, args)
+  }
+
+  sha256(path: string): Promise<FileSum | undefined> {
+    return checksum(this.io(), path)
   }
 
   notify(handler: string): void {
