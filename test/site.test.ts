@@ -1,0 +1,53 @@
+import test from 'ava'
+import { rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createLab, type Lab } from './lab/lab.ts'
+import { makeImage } from './helpers/image.ts'
+import { BIN, parseRecap, ROOT, type Ran } from './helpers/labplay.ts'
+
+// site.yml on a simulated room M5 of 18 seats, with the example campus inventory, as the demo runs it.
+let lab: Lab
+let dir: string
+let manifest: string
+
+test.before(async () => {
+  lab = await createLab({ hosts: 18, prefix: 'm5' })
+  dir = mkdtempSync(join(tmpdir(), 'labplay-site-'))
+  manifest = join(dir, 'image.json')
+  writeFileSync(manifest, JSON.stringify({ image: await makeImage(join(dir, 'source'), { dataMb: 8, version: 'site' }) }))
+})
+
+test.after.always(async () => {
+  await lab?.destroy()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+async function site(...args: string[]): Promise<Ran> {
+  const argv = ['node', BIN, join(ROOT, 'playbooks/site.yml'), '-i', join(ROOT, 'inventory'), '-i', lab.inventory, '-l', 'm5',
+    '-e', `@${manifest}`, '--known-hosts', lab.knownHosts, ...args]
+  const out = await lab.controller(argv, { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, timeoutMs: 300_000 })
+  return { ...out, recap: parseRecap(out.stdout) }
+}
+
+const STATE = `find /etc /srv /usr/local /var/tmp -xdev -printf '%p %y %m %U %G %s %T@ %l\\n' 2>/dev/null | sort | sha256sum; pgrep -c -x smbd || true`
+
+test.serial('check mode on a fresh room changes nothing on any seat', async (t) => {
+  const before = await Promise.all(lab.hosts.map((h) => lab.exec(h.name, STATE)))
+  const ran = await site('-C')
+  t.is(ran.recap.size, 18, ran.stdout + ran.stderr)
+  t.true([0, 2].includes(ran.code), ran.stdout + ran.stderr)
+  for (const h of lab.hosts) t.true(ran.recap.get(h.name)!.changed > 0, h.name)
+  const after = await Promise.all(lab.hosts.map((h) => lab.exec(h.name, STATE)))
+  t.deepEqual(after.map((r) => r.stdout), before.map((r) => r.stdout))
+})
+
+test.serial('site.yml sets up all 18 seats; a second run reports changed=0 on every seat', async (t) => {
+  const first = await site()
+  t.is(first.code, 0, first.stdout + first.stderr)
+  t.is(first.recap.size, 18)
+  const second = await site()
+  t.is(second.code, 0, second.stdout + second.stderr)
+  for (const h of lab.hosts) t.like(second.recap.get(h.name), { changed: 0, failed: 0, unreachable: 0 }, h.name)
+})
