@@ -18,6 +18,7 @@ const HOSTS = ['h1', 'h2', 'h3', 'h4']
 
 interface Setup {
   vars?: Record<string, unknown>
+  when?: string
   serial?: string
   down?: string[]
   opts?: Partial<RunOptions>
@@ -28,7 +29,7 @@ async function run(t: { teardown: (fn: () => void) => void }, setup: Setup = {})
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const vars = JSON.stringify({ dir, ...setup.vars })
   const playbook = join(dir, 'site.yml')
-  writeFileSync(playbook, `- name: engine\n  hosts: all\n${setup.serial ? `  serial: ${setup.serial}\n` : ''}  roles:\n    - role: marker\n      vars: ${vars}\n`)
+  writeFileSync(playbook, `- name: engine\n  hosts: all\n${setup.serial ? `  serial: ${setup.serial}\n` : ''}  roles:\n    - role: marker\n      vars: ${vars}\n${setup.when ? `      when: ${JSON.stringify(setup.when)}\n` : ''}`)
   const catalog = await RoleCatalog.load([ROLES])
   const plays = await loadPlaybook(playbook, catalog)
   const inventory = await loadInventory([`${HOSTS.join(',')},`])
@@ -136,4 +137,15 @@ test('an interrupt stops new steps: exit 99, unfinished hosts in the retry list'
   t.true(r.summary.interrupted)
   t.deepEqual(r.retry, HOSTS)
   t.deepEqual(r.files.filter((f) => f.endsWith('.b')), [])
+})
+
+test('a role condition decides per host; one that cannot be evaluated fails those hosts, never the run', async (t) => {
+  const skipped = await run(t, { when: "inventory_hostname != 'h2'" })
+  t.deepEqual(skipped.recap.h2, [1, 0, 0, 0, 5])
+  t.deepEqual(skipped.once, ['h1,h3,h4'])
+  const broken = await run(t, { when: 'no_such_variable == 1' })
+  t.is(broken.summary.exitCode, 2)
+  for (const h of HOSTS) t.is(broken.recap[h]![3], 1, h)
+  const failure = broken.events.find((e) => e.type === 'task-end' && e.result.status === 'failed')
+  t.regex(failure?.type === 'task-end' ? failure.result.message ?? '' : '', /no_such_variable/)
 })

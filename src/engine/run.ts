@@ -40,7 +40,8 @@ class Interrupted extends Error {}
 
 interface Arrival {
   ctx: HostContext
-  applies: boolean
+  // Why this host sits the step out (a false or failing role condition), if it does.
+  gate: () => string | undefined
   result?: TaskResult
 }
 
@@ -124,20 +125,20 @@ class Run {
       const facts = play.plan.facts
       if (facts) {
         const ctx = await context(0)
-        await this.step(() => this.runTask(play, state, facts, ctx, true, () => undefined, () => this.gatherFacts(state, ctx), undefined))
+        await this.step(() => this.runTask(play, state, facts, ctx, () => undefined, () => this.gatherFacts(state, ctx), undefined))
         if (state.dead) return
       }
       for (const task of tasks) {
         const ctx = await context(play.spec.roles.indexOf(task.roleRef))
-        const applies = roleApplies(task.roleRef.when, { ...ctx.vars, facts: state.facts })
+        const roleGate = () => (roleApplies(task.roleRef.when, { ...ctx.vars, facts: state.facts }) ? undefined : 'role condition is false')
         if (task.once) {
-          const arrival: Arrival = { ctx, applies }
+          const arrival: Arrival = { ctx, gate: roleGate }
           reached.add(task.ref.index)
           await barriers.get(task.ref.index)!.arrive(arrival)
           this.finishTask(play, state, task.ref, arrival.result!)
         } else {
-          const skip = () => (task.when && !task.when(ctx) ? 'condition is false' : undefined)
-          const result = await this.step(() => this.runTask(play, state, task.ref, ctx, applies, skip, () => task.run!(ctx), task.timeoutMs))
+          const gate = () => roleGate() ?? (task.when && !task.when(ctx) ? 'condition is false' : undefined)
+          const result = await this.step(() => this.runTask(play, state, task.ref, ctx, gate, () => task.run!(ctx), task.timeoutMs))
           if (result.status === 'changed') task.notify.forEach((n) => ctx.record.notified.add(n))
         }
         for (const name of ctx.record.notified) notified.add(`${task.ref.role}\0${name}`)
@@ -147,7 +148,7 @@ class Run {
         for (const [name, handler] of handlers) {
           if (!notified.has(`${role}\0${name}`)) continue
           const ctx = await context(play.spec.roles.findIndex((r) => r.role === role))
-          await this.step(() => this.runTask(play, state, handler.ref, ctx, true, () => undefined, () => handler.run(ctx), undefined))
+          await this.step(() => this.runTask(play, state, handler.ref, ctx, () => undefined, () => handler.run(ctx), undefined))
           if (state.dead) return
         }
       }
@@ -204,7 +205,8 @@ class Run {
     })
   }
 
-  private async runTask(play: PreparedPlay, state: HostState, ref: TaskRef, ctx: HostContext, applies: boolean, skipReason: () => string | undefined, body: () => unknown, timeoutMs: number | undefined): Promise<TaskResult> {
+  // gate: why the task is skipped on this host, if it is; it may throw (a `when` on an undefined variable): failed.
+  private async runTask(play: PreparedPlay, state: HostState, ref: TaskRef, ctx: HostContext, gate: () => string | undefined, body: () => unknown, timeoutMs: number | undefined): Promise<TaskResult> {
     const started = performance.now()
     ctx.record = newRecord()
     ctx.timeoutMs = timeoutMs ?? this.opts.timeoutMs
@@ -213,7 +215,7 @@ class Run {
     let status: HostStatus
     let message: string | undefined
     try {
-      const reason = applies ? skipReason() : 'role condition is false'
+      const reason = gate()
       if (reason) {
         status = 'skipped'
         message = reason
@@ -273,10 +275,20 @@ class Run {
     this.emit({ type: 'host-unreachable', host: state.name, message })
   }
 
+  private safeGate(gate: () => string | undefined): [HostStatus, string] | undefined {
+    try {
+      const reason = gate()
+      return reason ? ['skipped', reason] : undefined
+    } catch (err) {
+      return ['failed', err instanceof Error ? err.message : String(err)]
+    }
+  }
+
   // A play-scoped step: all arrivals wait here; it decides per host.
   private async runOnce(play: PreparedPlay, task: PlannedTask, arrivals: Arrival[]): Promise<void> {
     const started = performance.now()
-    const participants = arrivals.filter((a) => a.applies)
+    const gates = new Map(arrivals.map((a) => [a, this.safeGate(a.gate)]))
+    const participants = arrivals.filter((a) => gates.get(a) === undefined)
     for (const a of arrivals) {
       a.ctx.record = newRecord()
       a.ctx.timeoutMs = task.timeoutMs ?? this.opts.timeoutMs
@@ -310,8 +322,9 @@ class Run {
     }
     for (const a of arrivals) {
       const failure = failures.get(a.ctx)
-      const [status, message]: [HostStatus, string | undefined] = !a.applies
-        ? ['skipped', 'role condition is false']
+      const gated = gates.get(a)
+      const [status, message]: [HostStatus, string | undefined] = gated
+        ? gated
         : failedAll ?? (failure ? ['failed', failure] : [a.ctx.record.changed ? 'changed' : 'ok', a.ctx.record.messages.join('; ') || undefined])
       a.result = this.result(a.ctx, status, message, started)
     }
