@@ -10,6 +10,7 @@ import { HostContext, newRecord, TaskFailed, TaskSkipped } from '../sdk/host.ts'
 import type { Play } from '../sdk/host.ts'
 import { shell } from '../sdk/shell.ts'
 import { Barrier } from './barrier.ts'
+import { Redactor } from './redact.ts'
 import type { HostStatus, Reporter, RunSummary, TaskRef, TaskResult } from './events.ts'
 import { exitCode, newHostState, tally, type HostState } from './host-state.ts'
 import { allRefs, roleApplies, type PlannedTask } from './plan.ts'
@@ -48,7 +49,10 @@ interface Arrival {
 // Validates every play against the inventory, then runs them; throws InputError before any contact.
 export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
   const prepared = opts.plays.map((spec) => preparePlay(spec, opts))
-  return new Run(opts).execute(prepared)
+  const redactor = new Redactor()
+  redactor.add(opts.becomePassword)
+  for (const play of prepared) for (const vars of play.roleVars.values()) vars.forEach((v) => redactor.addVars(v))
+  return new Run(opts, redactor).execute(prepared)
 }
 
 class Run {
@@ -59,7 +63,10 @@ class Run {
   private readonly local = connectLocal('localhost')
   private readonly startedAt = new Date()
 
-  constructor(private readonly opts: RunOptions) {
+  constructor(
+    private readonly opts: RunOptions,
+    private readonly redactor: Redactor,
+  ) {
     this.limit = pLimit(Math.max(1, opts.forks))
   }
 
@@ -85,10 +92,11 @@ class Run {
       hosts: summaries,
       exitCode: exitCode(summaries, interrupted),
     }
-    return { summary, retry: hosts.filter((h) => h.dead || h.unfinished).map((h) => h.name) }
+    return { summary: this.redactor.summary(summary), retry: hosts.filter((h) => h.dead || h.unfinished).map((h) => h.name) }
   }
 
-  private emit: Reporter['event'] = (e) => this.opts.reporter.event(e)
+  // Everything the output sees passes the redactor: secrets never reach a terminal, a log or --json.
+  private emit: Reporter['event'] = (e) => this.opts.reporter.event(this.redactor.event(e))
 
   private async runPlay(play: PreparedPlay): Promise<void> {
     const alive = play.hosts.filter((h) => !this.hosts.get(h)?.dead)
