@@ -2,13 +2,12 @@ import { setMaxListeners } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { basename, dirname, extname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { InputError } from './errors.ts'
+import { ROOT } from './root.ts'
 import { parseOptions, USAGE, type Options } from './options.ts'
 import type { RunOptions } from './engine/run.ts'
 import type { Play } from './playbook/index.ts'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 // Ctrl-C before the run starts leaves at once (nothing was touched); during the run, the first one
 // finishes cleanly (no new steps, recap, exit 99) and a second one leaves at once.

@@ -1,14 +1,15 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { InputError } from '../errors.ts'
+import { BUNDLED, ROOT } from '../root.ts'
 import type { RoleDefinition } from '../sdk/role.ts'
 import type { Vars } from '../vars.ts'
 
 export type AnyRole = RoleDefinition<Vars>
 
 // labplay's own roles, for playbooks kept anywhere.
-export const BUILTIN_ROLES = resolve(dirname(fileURLToPath(import.meta.url)), '../../roles')
+export const BUILTIN_ROLES = join(ROOT, 'roles')
 
 // Where a playbook's roles live, first match wins: beside it, beside its folder, then labplay's own.
 export function roleDirs(playbookFile: string): string[] {
@@ -29,11 +30,19 @@ export function findRoles(dirs: string[]): Map<string, string> {
   return found
 }
 
+let typescript: Promise<void> | undefined
+
+// Roles are TypeScript; when labplay itself runs from its start-up bundle, tsx is registered before the first.
+async function importTypeScript(file: string): Promise<{ default?: unknown }> {
+  if (BUNDLED) await (typescript ??= import('tsx/esm/api').then(({ register }) => void register()))
+  return (await import(pathToFileURL(file).href)) as { default?: unknown }
+}
+
 // Imports a role module and checks its shape, so a broken role is a clear error before any host.
 export async function loadRole(name: string, file: string): Promise<AnyRole> {
   let mod: { default?: unknown }
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown }
+    mod = await importTypeScript(file)
   } catch (err) {
     throw new InputError(`role '${name}' does not load: ${(err as Error).message.split('\n')[0]}`, { file })
   }

@@ -1,4 +1,4 @@
-import { quote } from 'zx'
+import { quote } from './quote.ts'
 import type { PrimitiveIO } from './primitives/types.ts'
 import { StepError } from './primitives/types.ts'
 

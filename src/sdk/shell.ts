@@ -1,4 +1,4 @@
-import { quote } from 'zx'
+import { quote } from './quote.ts'
 
 // Builds a command from a tagged template; every interpolated value is data, never shell syntax.
 export function shell(strings: TemplateStringsArray, values: unknown[]): string {

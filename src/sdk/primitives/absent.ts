@@ -1,4 +1,4 @@
-import { quote } from 'zx'
+import { quote } from '../quote.ts'
 import { commandFailed } from './failure.ts'
 import { absolutePath } from './path.ts'
 import { StepError, type Outcome, type PrimitiveIO } from './types.ts'

@@ -1,4 +1,4 @@
-import { quote } from 'zx'
+import { quote } from '../quote.ts'
 import { chmodMode, parseMode, showMode } from './mode.ts'
 import { chownSpec, checkAccount, sameAccount } from './owner.ts'
 import type { PathState } from './stat.ts'

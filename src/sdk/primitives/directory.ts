@@ -1,4 +1,4 @@
-import { quote } from 'zx'
+import { quote } from '../quote.ts'
 import { attributeCommands, attributeDrift, describeAttributes, parseAttributes, type AttributeOptions } from './attributes.ts'
 import { commandFailed } from './failure.ts'
 import { absolutePath } from './path.ts'

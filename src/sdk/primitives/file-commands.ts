@@ -1,5 +1,5 @@
 import { posix } from 'node:path'
-import { quote } from 'zx'
+import { quote } from '../quote.ts'
 import { attributeCommands, type Attributes } from './attributes.ts'
 import { statCommand } from './stat.ts'
 

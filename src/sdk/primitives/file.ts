@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { quote } from 'zx'
+import { quote } from '../quote.ts'
 import { attributeCommands, attributeDrift, describeAttributes, parseAttributes, type AttributeOptions } from './attributes.ts'
 import { fileDiff } from './file-diff.ts'
 import { fileProbeCommand, fileWriteCommand, VALIDATION_FAILED } from './file-commands.ts'

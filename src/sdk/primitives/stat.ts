@@ -1,4 +1,4 @@
-import { quote } from 'zx'
+import { quote } from '../quote.ts'
 import { StepError } from './types.ts'
 
 // What one stat line says about a path (ids and names both, so owners compare either way).

@@ -1,5 +1,5 @@
 import { posix } from 'node:path'
-import { quote } from 'zx'
+import { quote } from '../quote.ts'
 import { commandFailed } from './failure.ts'
 import { absolutePath } from './path.ts'
 import { StepError, type Outcome, type PrimitiveIO } from './types.ts'
