@@ -1,0 +1,88 @@
+import { defineRole, type Host } from 'labplay'
+import { withBlock } from './hook.ts'
+import { cleanupScript, desktopEntry, sessionScript } from './scripts.ts'
+
+const ENTRY = '/usr/share/xsessions/windows.desktop'
+const SESSION = '/usr/local/bin/labvm-session'
+const CLEANUP = '/usr/local/sbin/labvm-session-cleanup'
+const HOOK = '/etc/gdm3/PostSession/Default'
+// desktop-file-validate insists on the .desktop suffix, which the primitive's temporary name lacks.
+const VALIDATE_ENTRY = 'd=$(mktemp -d) && cp %s "$d/windows.desktop" && desktop-file-validate "$d/windows.desktop"; r=$?; rm -rf "$d"; exit $r'
+// GDM runs PostSession as root with $USER set to the user whose session ended.
+const HOOK_BODY = `if [ -x ${CLEANUP} ]; then ${CLEANUP} "$USER"; fi`
+
+const defaults = {
+  // The VM launcher the session runs (made by the vm-image role).
+  launcher: '/usr/local/bin/labvm',
+  // Extra arguments for the launcher.
+  launcher_args: [] as string[],
+  // Where the launcher keeps per-session overlays, <user>-<pid>.qcow2; must match vm-image.
+  overlay_dir: '/var/tmp/labvm',
+  // The session's name and tooltip at the login screen.
+  session_name: 'Windows',
+  session_comment: 'Windows in a virtual machine; quitting Windows returns to this screen',
+}
+type SessionHost = Host<typeof defaults>
+
+// One printable line: a newline in a desktop entry value would add keys of its own.
+function line(h: SessionHost, name: keyof typeof defaults): string {
+  const value = String(h.vars[name])
+  if (value.trim() === '' || /[\x00-\x1f\x7f]/.test(value)) h.fail(`${name}: expected one line of text, got ${JSON.stringify(value)}`)
+  return value
+}
+
+function absolute(h: SessionHost, name: 'launcher' | 'overlay_dir'): string {
+  const value = String(h.vars[name])
+  if (!value.startsWith('/') || /[\x00-\x1f\x7f]/.test(value)) h.fail(`${name}: expected an absolute path, got ${JSON.stringify(value)}`)
+  return value.length > 1 ? value.replace(/\/+$/, '') : value
+}
+
+function launcherArgs(h: SessionHost): string[] {
+  const value: unknown = h.vars.launcher_args
+  if (!Array.isArray(value)) h.fail(`launcher_args: expected a list, got ${JSON.stringify(value)}`)
+  return value.map(String)
+}
+
+// Real seats already run GDM; hosts cannot install it here. The files are still put in place for it.
+async function gdmInstalled(h: SessionHost): Promise<void> {
+  const status = await h.probe`dpkg-query -W -f '\${db:Status-Abbrev}' gdm3`
+  if (status.code === 0 && status.stdout.startsWith('ii')) return
+  h.warn(`gdm3 is not installed on ${h.name}: the Windows session shows once GDM runs`)
+}
+
+async function hook(h: SessionHost): Promise<void> {
+  await h.directory('/etc/gdm3/PostSession', { mode: '0755' })
+  const seen = await h.probe`[ -e ${HOOK} ] || exit 3; cat -- ${HOOK}`
+  if (seen.code !== 0 && seen.code !== 3) h.fail(`cannot read ${HOOK}: ${seen.stderr.trim()}`)
+  await h.file(HOOK, { content: withBlock(seen.code === 3 ? undefined : seen.stdout, HOOK_BODY), mode: '0755' })
+}
+
+export default defineRole({
+  name: 'gdm-session',
+  description: 'A "Windows" session at the GDM login screen that runs the VM launcher; quitting Windows returns to the login screen, and what a session left behind is cleaned up.',
+  defaults,
+  tasks: [
+    { name: 'desktop-file-validate is installed', run: (h) => h.packages(['desktop-file-utils']) },
+    { name: 'GDM is installed', run: gdmInstalled },
+    {
+      name: 'the session runs the Windows launcher in the foreground',
+      run: (h) => h.file(SESSION, { content: sessionScript(absolute(h, 'launcher'), launcherArgs(h)), mode: '0755' }),
+    },
+    {
+      name: '"Windows" is a session at the login screen',
+      run: async (h) => {
+        await h.directory('/usr/share/xsessions', { mode: '0755' })
+        await h.file(ENTRY, {
+          content: desktopEntry(line(h, 'session_name'), line(h, 'session_comment'), SESSION),
+          mode: '0644',
+          validate: VALIDATE_ENTRY,
+        })
+      },
+    },
+    {
+      name: "a session's leftover VMs and overlays can be cleaned up",
+      run: (h) => h.file(CLEANUP, { content: cleanupScript(absolute(h, 'overlay_dir')), mode: '0755' }),
+    },
+    { name: 'GDM cleans up after every session', run: hook },
+  ],
+})

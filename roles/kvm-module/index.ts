@@ -1,0 +1,144 @@
+import { defineRole, type Host } from 'labplay'
+import { diagnose, kernelSaid, modulesLoadConf, nestedConf, rebootWarning, vendorModule, type KvmState } from './diagnose.ts'
+import { bool, userNames } from './vars.ts'
+
+const MODULES_LOAD = '/etc/modules-load.d/labplay-kvm.conf'
+const NESTED = '/etc/modprobe.d/labplay-kvm-nested.conf'
+const UDEV_RULE = '/etc/udev/rules.d/65-labplay-kvm.rules'
+// Before 73-seat-late.rules, which turns the uaccess tag into an ACL for the user at the seat.
+const RULE = 'KERNEL=="kvm", GROUP="kvm", MODE="0660", TAG+="uaccess"\n'
+// Only the kvm lines of the kernel log travel back; dmesg first, the journal where dmesg is unreadable.
+const KERNEL_LOG = `{ dmesg 2>/dev/null || journalctl -k -b -q --no-pager 2>/dev/null; } | grep -aiE 'kvm|vmx|svm|txt\\)' | tail -n 50`
+
+const defaults = {
+  // Let the Windows guest run VMs itself (options <module> nested=1); takes effect when the module is next loaded.
+  kvm_nested: false as boolean | string,
+  // Users added to the kvm group, for /dev/kvm outside a seat session (ssh, cron); the seat's user needs none.
+  kvm_users: [] as string[] | string,
+}
+type KvmHost = Host<typeof defaults>
+
+function module(h: KvmHost): string | undefined {
+  return vendorModule(h.facts.cpu, h.facts.kvm.loadedModules)
+}
+
+// /dev/kvm is the proof; flags and the kernel log only explain its absence. modprobe only where it can help.
+async function kvmUsable(h: KvmHost): Promise<void> {
+  const { kvm, cpu } = h.facts
+  if (kvm.device) return
+  const mod = module(h)
+  const state = async (moduleAvailable: boolean): Promise<KvmState> => ({
+    host: h.name,
+    device: (await h.probe`test -c /dev/kvm`).code === 0,
+    builtin: kvm.builtin,
+    virtFlags: cpu.virtFlags,
+    module: mod,
+    loadedModules: kvm.loadedModules,
+    moduleAvailable,
+    kernelLog: (await h.exec(KERNEL_LOG, { mutating: false })).stdout,
+  })
+  const available = mod !== undefined && (await h.probe`modinfo -- ${mod}`).code === 0
+  const verdict = diagnose(await state(available))
+  if (verdict.action === 'usable') return
+  if (verdict.action === 'fail') h.fail(verdict.message)
+  let loadError = ''
+  try {
+    await h.run`modprobe -- ${verdict.module}`
+  } catch (error) {
+    loadError = `: ${(error as Error).message}`
+  }
+  if (h.check) return
+  const after = await state(true)
+  const why = diagnose(after)
+  if (why.action === 'usable') return
+  if (why.action === 'fail') h.fail(why.message)
+  h.fail(`loading ${verdict.module} did not create /dev/kvm on ${h.name}${loadError}${kernelSaid(after.kernelLog)}`)
+}
+
+// Built-in KVM needs nothing at boot; a loadable one is listed in modules-load.d.
+async function loadsAtBoot(h: KvmHost): Promise<void> {
+  if (h.facts.kvm.builtin) {
+    const removed = await h.absent(MODULES_LOAD)
+    if (!removed.changed) h.skip(`KVM is built into kernel ${h.facts.kernel.running}: nothing to load at boot`)
+    return
+  }
+  const mod = module(h)
+  if (mod === undefined) h.fail(`unknown CPU vendor '${h.facts.cpu.vendor}': no kvm module to load at boot`)
+  await h.directory('/etc/modules-load.d', { mode: '0755' })
+  await h.file(MODULES_LOAD, { content: modulesLoadConf(mod), mode: '0644' })
+}
+
+async function nested(h: KvmHost): Promise<void> {
+  if (!bool(h.vars.kvm_nested, 'kvm_nested', h)) {
+    await h.absent(NESTED)
+    return
+  }
+  const mod = module(h)
+  if (mod === undefined) h.fail(`unknown CPU vendor '${h.facts.cpu.vendor}': cannot set nested virtualisation`)
+  if (h.facts.kvm.builtin) {
+    await h.absent(NESTED)
+    h.warn(`KVM is built into the kernel of ${h.name}: nested virtualisation needs ${mod}.nested=1 on the kernel command line`)
+    return
+  }
+  await h.directory('/etc/modprobe.d', { mode: '0755' })
+  const written = await h.file(NESTED, { content: nestedConf(mod), mode: '0644' })
+  if (!written.changed || h.check) return
+  const now = await h.probe`cat ${`/sys/module/${mod}/parameters/nested`}`
+  if (now.code === 0 && !/^[Y1]/.test(now.stdout.trim())) h.warn(`nested virtualisation starts when ${mod} is next loaded (after a reboot)`)
+}
+
+async function kvmGroup(h: KvmHost): Promise<void> {
+  if ((await h.probe`getent group kvm`).code === 0) return
+  await h.run`groupadd -r kvm`
+}
+
+// gpasswd edits /etc/group, so directory (LDAP/NFS) users can be members too.
+async function kvmUsers(h: KvmHost): Promise<void> {
+  for (const user of userNames(h.vars.kvm_users, 'kvm_users', h)) {
+    if ((await h.probe`getent passwd -- ${user}`).code !== 0) {
+      h.warn(`kvm_users: no user '${user}' on ${h.name}`)
+      continue
+    }
+    const groups = await h.probe`id -nG -- ${user}`
+    if (groups.stdout.split(/\s+/).includes('kvm')) continue
+    await h.run`gpasswd -a ${user} kvm`
+  }
+}
+
+// A newer kernel on disk means a reboot is coming: make sure it can still run KVM.
+async function newestKernel(h: KvmHost): Promise<void> {
+  const { running, newestInstalled } = h.facts.kernel
+  if (rebootWarning(running, newestInstalled, true) === undefined) return
+  const builtin = `/lib/modules/${newestInstalled}/modules.builtin`
+  const found = await h.probe`modinfo -k ${newestInstalled} kvm >/dev/null 2>&1 || grep -qE '(^|/)kvm\\.ko$' ${builtin} 2>/dev/null`
+  h.warn(rebootWarning(running, newestInstalled, found.code === 0)!)
+}
+
+export default defineRole({
+  name: 'kvm-module',
+  description: 'KVM usable at every seat: /dev/kvm present (module loaded and persisted where loadable), open to the student at the seat, ready after a kernel update.',
+  defaults,
+  tasks: [
+    { name: 'KVM is usable (/dev/kvm exists)', run: kvmUsable },
+    { name: 'kvm module loads at boot', run: loadsAtBoot },
+    { name: 'nested virtualisation is as configured', run: nested },
+    { name: 'kvm group exists', run: kvmGroup },
+    {
+      name: '/dev/kvm opens for the student at the seat',
+      run: async (h) => {
+        await h.directory('/etc/udev/rules.d', { mode: '0755' })
+        await h.file(UDEV_RULE, { content: `# Managed by labplay (kvm-module).\n${RULE}`, mode: '0644' })
+      },
+      notify: 'reload udev rules',
+    },
+    { name: 'kvm_users are in the kvm group', run: kvmUsers },
+    { name: 'the newest installed kernel ships KVM and runs', run: newestKernel },
+  ],
+  handlers: {
+    // udevd absent (containers, the test lab): the rule applies at its next start; never trigger without it.
+    'reload udev rules': async (h) => {
+      if ((await h.probe`test -S /run/udev/control`).code !== 0) return
+      await h.run`udevadm control --reload && udevadm trigger --action=change --subsystem-match=misc --sysname-match=kvm`
+    },
+  },
+})

@@ -1,0 +1,86 @@
+import test from 'ava'
+import { rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { createLab, type Lab } from './lab/lab.ts'
+import { labplay, project } from './helpers/labplay.ts'
+
+// kvm-module on three lab hosts sharing this machine's built-in KVM: a plain seat (a), one with a newer kernel
+// installed that ships kvm (b), one with a newer kernel without kvm that also proves check mode (c).
+let lab: Lab
+let dir: string
+let a: string, b: string, c: string
+let running: string
+const PLAYBOOK = `- name: KVM at every seat
+  hosts: lab
+  roles:
+    - role: kvm-module
+      vars:
+        kvm_users: [student]
+`
+
+// The machine's /dev/kvm: any chmod, chown or ACL change moves its ctime.
+const devKvm = () => {
+  const s = statSync('/dev/kvm')
+  return { mode: s.mode, uid: s.uid, gid: s.gid, rdev: s.rdev, ctimeMs: s.ctimeMs }
+}
+let devBefore: ReturnType<typeof devKvm>
+
+const STATE = `find /etc /usr/lib/modules -xdev -printf '%p %y %m %U %G %s %T@ %l\\n' 2>/dev/null | sort | sha256sum`
+
+async function sh(host: string, command: string): Promise<string> {
+  const out = await lab.exec(host, command)
+  if (out.code !== 0) throw new Error(`${host}: ${command}: exit ${out.code}: ${out.stderr}`)
+  return out.stdout
+}
+
+test.before(async () => {
+  devBefore = devKvm()
+  lab = await createLab({ hosts: 3 })
+  ;[a, b, c] = lab.hosts.map((h) => h.name) as [string, string, string]
+  dir = project({ 'site.yml': PLAYBOOK })
+  running = (await sh(a, 'uname -r')).trim()
+  await Promise.all(lab.hosts.map((h) => sh(h.name, 'useradd -M -s /usr/sbin/nologin student && { groupdel kvm 2>/dev/null || true; }')))
+  // Left by an older setup on a seat whose KVM is built in now: both go.
+  await sh(a, 'mkdir -p /etc/modules-load.d /etc/modprobe.d && echo kvm_intel > /etc/modules-load.d/labplay-kvm.conf && echo "options kvm_intel nested=1" > /etc/modprobe.d/labplay-kvm-nested.conf')
+  await sh(b, 'mkdir -p /lib/modules/99.0.0-test && printf "kernel/drivers/net/dummy.ko\\nkernel/arch/x86/kvm/kvm.ko\\n" > /lib/modules/99.0.0-test/modules.builtin')
+  await sh(c, 'mkdir -p /lib/modules/98.0.0-nokvm && printf "kernel/drivers/net/dummy.ko\\n" > /lib/modules/98.0.0-nokvm/modules.builtin')
+})
+
+test.after.always(async () => {
+  await lab?.destroy()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+test.serial('check mode on a fresh host reports changes and changes nothing', async (t) => {
+  const before = await sh(c, STATE)
+  const ran = await labplay(lab, [join(dir, 'site.yml'), '-C', '-l', c], { cwd: dir })
+  t.is(ran.code, 0, ran.stdout + ran.stderr)
+  t.true(ran.recap.get(c)!.changed > 0, ran.stdout)
+  t.is(await sh(c, STATE), before)
+  t.is((await lab.exec(c, 'getent group kvm')).code, 2, 'no kvm group created')
+})
+
+test.serial('a run gives the seat /dev/kvm access and warns about pending kernels, host by host; a second run changes nothing', async (t) => {
+  const first = await labplay(lab, [join(dir, 'site.yml')], { cwd: dir })
+  t.is(first.code, 0, first.stdout + first.stderr)
+  for (const host of [a, b, c]) {
+    t.true(first.recap.get(host)!.changed > 0, `${host}: ${JSON.stringify(first.recap.get(host))}`)
+    t.is(await sh(host, 'cat /etc/udev/rules.d/65-labplay-kvm.rules'), '# Managed by labplay (kvm-module).\nKERNEL=="kvm", GROUP="kvm", MODE="0660", TAG+="uaccess"\n')
+    t.regex(await sh(host, 'getent group kvm'), /^kvm:x:\d+:student\n$/)
+    t.true((await sh(host, 'id -nG student')).split(/\s+/).includes('kvm'))
+    t.is(await sh(host, 'ls -A /etc/modules-load.d /etc/modprobe.d 2>/dev/null | grep labplay || true'), '', 'KVM is built in: nothing to load or set at boot')
+  }
+  const recap = first.stdout.slice(first.stdout.lastIndexOf('PLAY RECAP') - 2000)
+  t.regex(recap, new RegExp(`\\[WARNING\\]: reboot pending: running ${running.replaceAll('.', '\\.')}, newest installed 99\\.0\\.0-test: ${b}\\n`))
+  t.regex(recap, new RegExp(`\\[WARNING\\]: KVM MISSING in the newest installed kernel 98\\.0\\.0-nokvm \\(running .*: ${c}\\n`))
+  t.is(first.stdout.split('\n').filter((l) => /reboot pending|KVM MISSING/.test(l) && l.includes(a)).length, 0, `no kernel warning for ${a}`)
+
+  const second = await labplay(lab, [join(dir, 'site.yml')], { cwd: dir })
+  t.is(second.code, 0, second.stdout + second.stderr)
+  for (const host of [a, b, c]) t.is(second.recap.get(host)!.changed, 0, `${host}: ${JSON.stringify(second.recap.get(host))}`)
+  t.regex(second.stdout, /\[WARNING\]: reboot pending: .*\n/, 'still pending: the warning stays until the reboot')
+})
+
+test.serial("the machine's /dev/kvm is untouched (mode, owner, ctime)", (t) => {
+  t.deepEqual(devKvm(), devBefore)
+})
