@@ -1,6 +1,6 @@
 import test from 'ava'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BIN, parseRecap, project, ROOT } from './helpers/labplay.ts'
 
@@ -133,4 +133,23 @@ test('a variable named like a secret never reaches the output, the diff or the J
   t.regex(readFileSync(join(dir, 'out', 'notice'), 'utf8'), new RegExp(`wifi ${secret}`), 'the host gets the real value')
   t.regex(ran.stdout, /\+wifi \*{8}/, 'the diff shows it masked')
   for (const out of [ran.stdout, ran.stderr, readFileSync(join(dir, 'run.json'), 'utf8')]) t.false(out.includes(secret))
+})
+
+test('a role that does not load fails only the playbooks that use it, before any host', async (t) => {
+  const dir = project({
+    'inventory': 'seat-1 ansible_connection=local\n',
+    'good.yml': '- hosts: all\n  roles:\n    - role: marker\n      vars: { dir: "{{ out }}" }\n',
+    'bad.yml': '- hosts: all\n  roles: [broken]\n',
+  })
+  dirs.push(dir)
+  mkdirSync(join(dir, 'roles', 'broken'), { recursive: true })
+  symlinkSync(join(ROOT, 'test/fixtures/engine/roles/marker'), join(dir, 'roles', 'marker'))
+  writeFileSync(join(dir, 'roles', 'broken', 'index.ts'), 'export default {{ not typescript\n')
+  mkdirSync(join(dir, 'out'))
+  const good = await cli(['good.yml', '-e', `out=${join(dir, 'out')}`], dir)
+  t.is(good.code, 0, good.stdout + good.stderr)
+  const bad = await cli(['bad.yml'], dir)
+  t.is(bad.code, 5, bad.stdout + bad.stderr)
+  t.regex(bad.stderr, /^ERROR: .*roles\/broken\/index\.ts: role 'broken' does not load/)
+  t.notRegex(bad.stderr, /^\s+at /m)
 })

@@ -24,7 +24,7 @@ export function findRoles(dirs: string[]): Map<string, string> {
     if (!existsSync(dir)) continue
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const index = join(dir, entry.name, 'index.ts')
-      if (entry.isDirectory() && !found.has(entry.name) && existsSync(index)) found.set(entry.name, index)
+      if ((entry.isDirectory() || entry.isSymbolicLink()) && !found.has(entry.name) && existsSync(index)) found.set(entry.name, index)
     }
   }
   return found
@@ -65,13 +65,18 @@ export class RoleCatalog {
   private constructor(
     private readonly files: Map<string, string>,
     private readonly loaded: Map<string, AnyRole>,
+    // A role that does not load is an error only for the playbooks that use it.
+    private readonly broken: Map<string, unknown>,
   ) {}
 
   static async load(dirs: string[], only?: Iterable<string>): Promise<RoleCatalog> {
     const files = findRoles(dirs)
     const names = only ? [...new Set(only)].filter((n) => files.has(n)) : [...files.keys()]
-    const roles = await Promise.all(names.map((n) => loadRole(n, files.get(n)!)))
-    return new RoleCatalog(files, new Map(roles.map((r) => [r.name, r])))
+    const results = await Promise.allSettled(names.map((n) => loadRole(n, files.get(n)!)))
+    const loaded = new Map<string, AnyRole>()
+    const broken = new Map<string, unknown>()
+    results.forEach((r, i) => (r.status === 'fulfilled' ? loaded.set(names[i]!, r.value) : broken.set(names[i]!, r.reason)))
+    return new RoleCatalog(files, loaded, broken)
   }
 
   has(name: string): boolean {
@@ -85,7 +90,7 @@ export class RoleCatalog {
   }
   get(name: string): AnyRole {
     const role = this.loaded.get(name)
-    if (!role) throw new InputError(`role '${name}' was not loaded`)
-    return role
+    if (role) return role
+    throw this.broken.get(name) ?? new InputError(`role '${name}' was not loaded`)
   }
 }

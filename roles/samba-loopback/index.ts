@@ -1,0 +1,82 @@
+import { defineRole, type Host } from 'labplay'
+import { smbConf, SmbConfError } from './smb-conf.ts'
+
+const defaults = {
+  // CUPS queue shared as the room printer; "" shares no printer.
+  printer: 'lp',
+  // Share name the guest prints to (\\host\printer), the same in every room.
+  printer_share: 'printer',
+  // Only members may use /tmp and the printer; "" lets every user with a Samba password in.
+  samba_users_group: '',
+  // Windows workgroup the server announces in SMB sessions.
+  workgroup: 'WORKGROUP',
+  // Oldest SMB dialect accepted (SMB2_02 … SMB3_11; SMB1 is never offered).
+  server_min_protocol: 'SMB2_10',
+  // More [global] lines, "name = value"; cannot override what the role guarantees.
+  extra_global: [] as string[],
+}
+
+// testparm exits 0 on unknown parameters (it only ignores them): treat them as errors too; the dump is not wanted.
+const VALIDATE = [
+  `out=$(testparm -s %s 2>&1 >/dev/null); rc=$?`,
+  `echo "$out" | grep -v -e '^Load smb config files' -e '^Loaded services file OK' -e '^Weak crypto' -e '^Server role' -e '^$'`,
+  `[ "$rc" -eq 0 ] && ! echo "$out" | grep -q '^Unknown parameter'`,
+].join('\n')
+
+// The loopback-only Samba that serves the student's home, /tmp and the room printer to the Windows guest.
+export default defineRole({
+  name: 'samba-loopback',
+  description: "Samba on 127.0.0.1/::1 port 445 only, sharing the student's home, /tmp and the room printer with the Windows guest.",
+  defaults,
+  tasks: [
+    {
+      name: 'samba is installed',
+      run: (h) => h.packages(['samba']),
+    },
+    {
+      name: 'smb.conf listens on loopback only, without guests',
+      run: (h) => h.file('/etc/samba/smb.conf', { content: render(h), mode: '0644', owner: 'root', group: 'root', validate: VALIDATE }),
+      notify: 'restart smbd',
+    },
+    {
+      name: 'print spool folder is open to every user',
+      run: (h) => h.directory('/var/spool/samba', { mode: '1777', owner: 'root', group: 'root' }),
+    },
+    {
+      name: 'samba users group exists',
+      when: (h) => h.vars.samba_users_group !== '',
+      run: async (h) => {
+        const found = await h.probe`getent group ${h.vars.samba_users_group}`
+        if (found.code !== 0) h.warn(`group ${h.vars.samba_users_group} does not exist: nobody can use /tmp or the printer`)
+      },
+    },
+    {
+      name: 'smbd runs and starts at boot',
+      run: (h) => h.service('smbd', { state: 'started', enabled: true }),
+    },
+    {
+      name: 'nmbd (NetBIOS) is stopped and stays off',
+      run: (h) => nmbdOff(h),
+    },
+  ],
+  handlers: {
+    'restart smbd': (h) => h.service('smbd', { state: 'restarted' }),
+  },
+})
+
+function render(h: Host<typeof defaults>): string {
+  try {
+    return smbConf(h.vars)
+  } catch (error) {
+    if (error instanceof SmbConfError) h.fail(error.message)
+    throw error
+  }
+}
+
+// Debian's sysv nmbd script exits 0 for status and stop once smb.conf disables NetBIOS, so look at the process itself.
+async function nmbdOff(h: Host<typeof defaults>): Promise<unknown> {
+  if (h.facts.init === 'systemd') return h.service('nmbd', { state: 'stopped', enabled: false })
+  const running = await h.probe`pidof nmbd`
+  if (running.code === 0) await h.run`start-stop-daemon --stop --quiet --oknodo --retry 5 --exec /usr/sbin/nmbd`
+  return h.service('nmbd', { enabled: false })
+}
