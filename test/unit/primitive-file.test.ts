@@ -158,3 +158,11 @@ test('file: source is read on the controller and sent on stdin', async (t) => {
   t.is(io.calls[1].stdin, '[global]\n')
   t.regex(io.calls[1].command, /^p=\/etc\/samba\/smb.conf\ntmp=\$\(mktemp -- \/etc\/samba\/.labplay.XXXXXX\)/)
 })
+
+test('file: metadata only never hashes the file (a multi-GB image costs a stat, not a read)', async (t) => {
+  const io = fakeIO(['regular file\t644\t0\troot\t0\troot\t8589934592\nunhashed\n'])
+  const outcome = await file(io, '/srv/labplay/images/win.qcow2', { mode: '0444' })
+  t.true(outcome.changed)
+  t.notRegex(io.calls[0]!.command, /sha256sum/)
+  t.deepEqual(io.runs(), [`chmod 00444 -- /srv/labplay/images/win.qcow2`])
+})

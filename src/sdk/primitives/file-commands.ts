@@ -9,9 +9,10 @@ export const DIFF_LIMIT = 256 * 1024
 // Exit code of the write script when the validate command rejected the temporary file.
 export const VALIDATION_FAILED = 97
 
-// Stat line, then for a regular file its sha256, then (diff mode, small file) "content" and the bytes.
-export function fileProbeCommand(path: string, withContent: boolean): string {
-  const lines = [statCommand(path, false), `[ -f "$p" ] && [ ! -L "$p" ] || exit 0`, `sha256sum <"$p" || exit 1`]
+// Stat line, then for a regular file its sha256 (only when content is managed: an image's mode alone
+// must not cost a read of gigabytes), then (diff mode, small file) "content" and the bytes.
+export function fileProbeCommand(path: string, withContent: boolean, withHash = true): string {
+  const lines = [statCommand(path, false), `[ -f "$p" ] && [ ! -L "$p" ] || exit 0`, withHash ? `sha256sum <"$p" || exit 1` : 'echo unhashed']
   if (withContent) lines.push(`if [ "$(stat -c %s -- "$p")" -le ${DIFF_LIMIT} ]; then echo content; cat <"$p" || exit 1; fi`)
   return lines.join('\n')
 }

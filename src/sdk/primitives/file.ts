@@ -25,7 +25,7 @@ export async function file(io: PrimitiveIO, path: string, opts: FileOptions = {}
   const attributes = parseAttributes(opts)
   const want = await wantedContent(opts)
 
-  const probe = await io.probe(fileProbeCommand(target, io.diff))
+  const probe = await io.probe(fileProbeCommand(target, io.diff && want !== undefined, want !== undefined))
   if (probe.code !== 0) throw commandFailed(`cannot inspect ${target}`, probe)
   const seen = parseProbe(probe.stdout)
   const { state } = seen
@@ -89,6 +89,7 @@ function parseProbe(stdout: string): FileProbe {
   const [statLine, hashLine, marker] = stdout.split('\n', 3)
   const state = parseStat(statLine)
   if (state.kind !== 'file') return { state }
+  if (hashLine === 'unhashed') return { state }
   const sha = /^[0-9a-f]{64}/.exec(hashLine ?? '')?.[0]
   if (sha === undefined) throw new StepError(`unexpected probe output: ${JSON.stringify(stdout.slice(0, 200))}`)
   if (marker !== 'content') return { state, sha256: sha }
