@@ -1,0 +1,100 @@
+import { quote } from 'labplay'
+import type { Settings } from './settings.ts'
+
+// udpcast runs in the background of a small script that prints "pid N" at once and "rc N" at the end:
+// the role can stop a receiver whose sender is gone (or the other way round) without waiting for
+// udpcast's own timeouts, and reads the real exit code (137 when killed) instead of a failed step.
+function job(argv: Array<string | number>): string {
+  return `{ ${line(argv)} & echo "pid $!"; wait "$!"; echo "rc $?"; }`
+}
+
+// What a job's stdout said: its pid once started, its exit code once over.
+export function parseJob(stdout: string): { pid?: number; rc?: number } {
+  const pid = /^pid (\d+)$/m.exec(stdout)?.[1]
+  const rc = /^rc (\d+)$/m.exec(stdout)?.[1]
+  return { ...(pid && { pid: Number(pid) }), ...(rc && { rc: Number(rc) }) }
+}
+
+const dirOf = (path: string): string => path.slice(0, path.lastIndexOf('/')) || '/'
+const line = (argv: Array<string | number>): string => argv.map((a) => quote(String(a))).join(' ')
+
+// checksum.ts keeps a file's sha256 in `.<name>.sha256` beside it, keyed by size, mtime and inode;
+// a rename keeps all three, so moving the stamp with the file saves hashing a 10 GB image again.
+export const stampOf = (path: string): string => `${dirOf(path)}/.${path.slice(path.lastIndexOf('/') + 1)}.sha256`
+
+// The folder exists and no stale .part (or its checksum stamp) is left from an interrupted run.
+function prepare(s: Settings): string {
+  return `mkdir -p -- ${quote(dirOf(s.final))} && rm -f -- ${quote(s.part)} ${quote(stampOf(s.part))}`
+}
+
+export function receiverArgs(s: Settings, iface: string): Array<string | number> {
+  return [
+    'udp-receiver', '--nokbd', '--no-progress',
+    '--interface', iface,
+    '--portbase', s.portbase,
+    '--start-timeout', s.startTimeoutS,
+    '--receive-timeout', s.receiveTimeoutS,
+    '--file', s.part,
+  ]
+}
+
+export function receiverCommand(s: Settings, iface: string): string {
+  return `${prepare(s)} && ${job(receiverArgs(s, iface))}`
+}
+
+// --min-wait 0: start as soon as every target is there; --max-wait: start without stragglers after that long.
+export function senderArgs(s: Settings, iface: string, receivers: number): Array<string | number> {
+  return [
+    'udp-sender', '--nokbd',
+    '--file', s.manifest.source,
+    '--interface', iface,
+    '--portbase', s.portbase,
+    '--min-receivers', receivers,
+    '--min-wait', 0,
+    '--max-wait', s.maxWaitS,
+    '--start-timeout', s.startTimeoutS,
+    '--max-bitrate', s.maxBitrate,
+    '--retries-until-drop', s.retriesUntilDrop,
+  ]
+}
+
+export function senderCommand(s: Settings, iface: string, receivers: number): string {
+  return job(senderArgs(s, iface, receivers))
+}
+
+// A single target: the bytes arrive on stdin through the host's own SSH connection.
+export function copyCommand(s: Settings): string {
+  return `${prepare(s)} && cat > ${quote(s.part)}`
+}
+
+// The sender host is a target itself: a local copy of its own source.
+export function localCopyCommand(s: Settings): string {
+  return `${prepare(s)} && cp -- ${quote(s.manifest.source)} ${quote(s.part)}`
+}
+
+// The verified .part takes the final name in one rename; its checksum stamp follows it.
+export function installCommand(s: Settings): string {
+  const [part, final] = [quote(s.part), quote(s.final)]
+  return `mv -f -- ${part} ${final} && { mv -f -- ${quote(stampOf(s.part))} ${quote(stampOf(s.final))} 2>/dev/null || rm -f -- ${quote(stampOf(s.final))}; }`
+}
+
+export function discardCommand(s: Settings): string {
+  return `rm -f -- ${quote(s.part)} ${quote(stampOf(s.part))}`
+}
+
+// Exact size in bytes, or nothing when the file is missing (read-only).
+export function sizeCommand(path: string): string {
+  return `stat -L -c %s -- ${quote(path)} 2>/dev/null`
+}
+
+export function routeCommand(address: string): string {
+  return `ip -o route get ${quote(address)}`
+}
+
+export function resolveCommand(name: string): string {
+  return `getent ahostsv4 ${quote(name)} | head -n 1`
+}
+
+export function killCommand(pid: number): string {
+  return `kill -KILL ${pid} 2>/dev/null || true`
+}
