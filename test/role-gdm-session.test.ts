@@ -48,7 +48,7 @@ test.serial('check mode on a fresh host reports changes and changes nothing', as
 test.serial('a run puts a valid "Windows" session and the PostSession cleanup in place; a second run changes nothing', async (t) => {
   const first = await labplay(lab, [join(dir, 'site.yml')], { cwd: dir })
   t.is(first.code, 0, first.stdout + first.stderr)
-  t.regex(first.stdout, new RegExp(`\\[WARNING\\]: gdm3 is not installed on ${a}: .*: ${a}\\n`), 'warned, not failed')
+  t.regex(first.stdout, new RegExp(`\\[WARNING\\]: gdm3 is not installed: .*: .*${a}`), 'warned, not failed')
   for (const host of [a, b]) {
     t.true(first.recap.get(host)!.changed > 0)
     t.is((await lab.exec(host, 'desktop-file-validate /usr/share/xsessions/windows.desktop')).code, 0)

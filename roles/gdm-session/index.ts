@@ -47,7 +47,7 @@ function launcherArgs(h: SessionHost): string[] {
 async function gdmInstalled(h: SessionHost): Promise<void> {
   const status = await h.probe`dpkg-query -W -f '\${db:Status-Abbrev}' gdm3`
   if (status.code === 0 && status.stdout.startsWith('ii')) return
-  h.warn(`gdm3 is not installed on ${h.name}: the Windows session shows once GDM runs`)
+  h.warn("gdm3 is not installed: the Windows session shows once GDM runs")
 }
 
 async function hook(h: SessionHost): Promise<void> {

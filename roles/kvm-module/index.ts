@@ -77,7 +77,7 @@ async function nested(h: KvmHost): Promise<void> {
   if (mod === undefined) h.fail(`unknown CPU vendor '${h.facts.cpu.vendor}': cannot set nested virtualisation`)
   if (h.facts.kvm.builtin) {
     await h.absent(NESTED)
-    h.warn(`KVM is built into the kernel of ${h.name}: nested virtualisation needs ${mod}.nested=1 on the kernel command line`)
+    h.warn(`KVM is built into the kernel: nested virtualisation needs ${mod}.nested=1 on the kernel command line`)
     return
   }
   await h.directory('/etc/modprobe.d', { mode: '0755' })
@@ -96,7 +96,7 @@ async function kvmGroup(h: KvmHost): Promise<void> {
 async function kvmUsers(h: KvmHost): Promise<void> {
   for (const user of userNames(h.vars.kvm_users, 'kvm_users', h)) {
     if ((await h.probe`getent passwd -- ${user}`).code !== 0) {
-      h.warn(`kvm_users: no user '${user}' on ${h.name}`)
+      h.warn(`kvm_users: no user '${user}' on this host`)
       continue
     }
     const groups = await h.probe`id -nG -- ${user}`
