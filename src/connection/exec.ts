@@ -67,7 +67,7 @@ export async function runCommand(runner: Runner, command: string, opts: ExecOpti
 }
 
 // Resolves with why the command must stop (timeoutMs or the abort signal), never otherwise.
-function stopRequest(opts: ExecOptions): { reason: Promise<string>; dispose(): void } {
+export function stopRequest(opts: ExecOptions): { reason: Promise<string>; dispose(): void } {
   let timer: NodeJS.Timeout | undefined
   let onAbort = () => {}
   const reason = new Promise<string>((resolve) => {

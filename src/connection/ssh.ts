@@ -8,13 +8,15 @@ import { authPlan } from './auth.ts'
 import type { AuthPlan } from './auth.ts'
 import { shellLine } from './bash.ts'
 import { runCommand } from './exec.ts'
+import { ShellSession } from './session.ts'
 import type { Runner, Started } from './exec.ts'
 import { checkHostKey, hostKeyAlgorithms } from './known-hosts.ts'
 import { UnreachableError } from './types.ts'
 import type { Connection, ExecOptions, ExecResult, SshTarget } from './types.ts'
 
-// OpenSSH's MaxSessions defaults to 10 channels a connection: 8 for commands, 2 kept for killing timed-out ones.
-const CHANNELS_PER_CONNECTION = 8
+// OpenSSH's MaxSessions defaults to 10 channels a connection: the shell session, 7 for commands, 2 kept
+// for killing timed-out ones.
+const CHANNELS_PER_CONNECTION = 7
 const KILL_CHANNELS = 2
 // A dead link is noticed after about 15 s of silence.
 const KEEPALIVE_INTERVAL_MS = 5000
@@ -85,6 +87,7 @@ function describeConnectError(err: ConnectError, target: SshTarget, auth: AuthPl
 class SshConnection implements Connection {
   readonly host: string
   private readonly runner: Runner
+  private readonly session: ShellSession
   private readonly limit = pLimit(CHANNELS_PER_CONNECTION)
   private readonly killLimit = pLimit(KILL_CHANNELS)
   private state: 'open' | 'closing' | 'lost' = 'open'
@@ -101,20 +104,29 @@ class SshConnection implements Connection {
       become: target.become,
       killSlot: (task) => this.killLimit(task),
     }
+    this.session = new ShellSession(this.runner)
     client.on('error', (err: Error) => (this.lostReason = `connection lost (${err.message})`))
     client.on('close', () => {
       if (this.state === 'open') this.state = 'lost'
     })
   }
 
-  exec(command: string, opts?: ExecOptions): Promise<ExecResult> {
+  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     if (this.state !== 'open') return Promise.reject(this.gone())
+    if (this.session.accepts(opts)) return this.session.run(command, opts).catch((err: Error) => this.settled(err))
     return this.limit(() => runCommand(this.runner, command, opts))
+  }
+
+  // A session that broke because the link went down reports the host unreachable, once ssh2 has said so.
+  private async settled(err: Error): Promise<never> {
+    for (let i = 0; i < 10 && this.state === 'open' && !(err instanceof UnreachableError); i++) await delay(20)
+    throw this.state === 'open' ? err : this.gone()
   }
 
   async close(): Promise<void> {
     if (this.state === 'closing') return
     this.state = 'closing'
+    this.session.close()
     const closed = once(this.client, 'close').catch(() => undefined)
     this.client.end()
     await Promise.race([closed, delay(CLOSE_WAIT_MS)])
