@@ -1,0 +1,27 @@
+# What site.yml's rerun reads on a seat, role by role, after the facts above ($img: the image's path).
+st() { for p; do if [ -e "$p" ] || [ -L "$p" ]; then stat --printf '%F\t%a\t%u\t%U\t%g\t%G\t%s\n' -- "$p"; else echo absent; fi; done; }
+sum() { for p; do st "$p"; [ -f "$p" ] && sha256sum <"$p"; done; }
+svc() { for n; do [ -x /etc/init.d/"$n" ] && echo exists=1; service "$n" status >/dev/null 2>&1; echo "running=$?"; set -- /etc/rc2.d/S??"$n"; [ -e "$1" ] && echo enabled=1; done; }
+dpkg-query -W -f '${binary:Package}\t${db:Status-Abbrev}\n' -- qemu-utils qemu-system-x86 qemu-system-gui samba desktop-file-utils gdm3 2>/dev/null
+# kvm-module
+st /etc/modules-load.d/labplay-kvm.conf /etc/modprobe.d/labplay-kvm-nested.conf /etc/udev/rules.d
+getent group kvm
+sum /etc/udev/rules.d/65-labplay-kvm.rules
+# udpcast and vm-image: the image by its sha256 stamp, qemu-img check's stamp, mode, registry, link
+d=${img%/*} b=${img##*/}
+st "$d"
+stat -c '%s %.9Y %i' -- "$img"; cat -- "$d/.$b.sha256" "$d/.$b.checked"
+stat -c '%a %U %G' -- "$img"
+cat -- "$d"/.*.versions; st "$d"/.*.versions; readlink -- "$d/${b%-*}.qcow2"
+st /etc/labplay /usr/local/libexec /var/tmp/labvm /etc/tmpfiles.d
+sum /etc/labplay/labvm.conf /usr/local/bin/labvm /usr/local/libexec/labvm-smb-relay /etc/tmpfiles.d/labvm.conf /etc/init.d/labvm-overlays
+svc labvm-overlays
+# samba-loopback
+sum /etc/samba/smb.conf
+st /var/spool/samba
+svc smbd nmbd
+pidof nmbd
+# gdm-session
+sum /usr/local/bin/labvm-session /usr/share/xsessions/windows.desktop /usr/local/sbin/labvm-session-cleanup /etc/gdm3/PostSession/Default
+st /usr/share/xsessions /etc/gdm3/PostSession
+cat -- /etc/gdm3/PostSession/Default
