@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
   const extraVars = mergeVars(...o.extraVars.map((e) => parseExtraVars(e, cwd)))
   if (o.syntaxCheck) return print(`\nplaybook: ${playbook}\n`)
 
-  const { preparePlay } = await import('./engine/prepare.ts')
+  const [{ preparePlay, playHosts }, { planPlay }] = await Promise.all([import('./engine/prepare.ts'), import('./engine/plan.ts')])
   const base = {
     inventory, catalog, limit: o.limit, tags: o.tags, skipTags: o.skipTags, extraVars, cwd,
     user: o.user, privateKey: o.privateKey, become: o.become, becomeUser: o.becomeUser,
@@ -45,7 +45,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (o.listHosts || o.listTasks || o.listTags) {
     const { formatListing } = await import('./listing.ts')
-    const listed = plays.map((spec) => preparePlay(spec, base)).map((p) => ({ spec: p.spec, plan: p.plan, hosts: p.hosts }))
+    // Listing needs names and tasks only: no per-host variables are rendered (as ansible-playbook).
+    const listed = plays.map((spec) => ({ spec, plan: planPlay(spec, catalog, o.tags, o.skipTags), hosts: playHosts(spec, base) }))
     return print(formatListing(playbook, listed, { hosts: o.listHosts, tasks: o.listTasks, tags: o.listTags }))
   }
   // Every play is validated against the inventory before the password prompt and before any host.
