@@ -3,11 +3,15 @@ import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { InputError } from './errors.ts'
+import { Redactor } from './engine/redact.ts'
 import { ROOT } from './root.ts'
 import { parseOptions, USAGE, type Options } from './options.ts'
 import type { RunOptions } from './engine/run.ts'
 import type { Play } from './playbook/index.ts'
 
+
+// Secret values known so far (inventory, extra and play variables): masked in the error line too.
+const secrets = new Redactor()
 
 // Ctrl-C before the run starts leaves at once (nothing was touched); during the run, the first one
 // finishes cleanly (no new steps, recap, exit 99) and a second one leaves at once.
@@ -31,9 +35,12 @@ async function main(argv: string[]): Promise<number> {
     import('./inventory/index.ts'), import('./playbook/index.ts'), import('./engine/roles.ts'),
   ])
   const inventory = await loadInventory(o.inventories.length ? o.inventories : [defaultInventory()], { cwd })
+  for (const entry of [...inventory.groups.values(), ...inventory.hosts.values()]) secrets.addVars({ ...entry.vars, ...entry.fileVars })
+  const extraVars = mergeVars(...o.extraVars.map((e) => parseExtraVars(e, cwd)))
+  secrets.addVars(extraVars)
   const catalog = await RoleCatalog.load(roleDirs(playbook))
   const plays = await loadPlaybook(playbook, catalog)
-  const extraVars = mergeVars(...o.extraVars.map((e) => parseExtraVars(e, cwd)))
+  plays.forEach((play) => secrets.addVars(play.vars))
   if (o.syntaxCheck) return print(`\nplaybook: ${playbook}\n`)
 
   const [{ preparePlay, playHosts }, { planPlay }] = await Promise.all([import('./engine/prepare.ts'), import('./engine/plan.ts')])
@@ -112,7 +119,7 @@ const verbose = process.argv.filter((a) => /^-v+$/.test(a)).reduce((n, a) => n +
 const exit = (code: number) => process.stdout.write('', () => process.exit(code))
 main(process.argv.slice(2)).then(exit, (err: unknown) => {
   const input = err instanceof InputError
-  process.stderr.write(`ERROR: ${input ? err.format() : err instanceof Error ? err.message : String(err)}\n`)
-  if (verbose >= 3 && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`)
+  process.stderr.write(secrets.text(`ERROR: ${input ? err.format() : err instanceof Error ? err.message : String(err)}\n`))
+  if (verbose >= 3 && err instanceof Error && err.stack) process.stderr.write(secrets.text(`${err.stack}\n`))
   exit(input ? 5 : 1)
 })

@@ -84,12 +84,22 @@ export function stopRequest(opts: ExecOptions): { reason: Promise<string>; dispo
   }
 }
 
+// TERM first, so the command's traps run (a file write removes its temporary file), KILL 2 s later.
+export function killGroupScript(pgid: number): string {
+  return [
+    `kill -TERM -- -${pgid} 2>/dev/null || exit 0`,
+    `for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- -${pgid} 2>/dev/null || exit 0; sleep 0.2; done`,
+    `kill -KILL -- -${pgid} 2>/dev/null`,
+    'exit 0',
+  ].join('\n')
+}
+
 // Kills the command's process group from a second process (as the same become user), once its id is known.
 async function killGroup(runner: Runner, scanner: PgidScanner, proc: Started): Promise<void> {
   const gone = proc.exit.then(() => undefined, () => undefined)
   const pgid = await Promise.race([scanner.pgid, gone, delay(KILL_GRACE_MS, undefined)])
   if (pgid === undefined) return
-  const kill = () => runCommand(runner, `kill -KILL -- -${pgid} 2>/dev/null`, { timeoutMs: KILL_GRACE_MS })
+  const kill = () => runCommand(runner, killGroupScript(pgid), { timeoutMs: KILL_GRACE_MS })
   await runner.killSlot(kill).catch(() => undefined)
 }
 

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { invocation } from './become.ts'
-import { runCommand, stopRequest } from './exec.ts'
+import { killGroupScript, runCommand, stopRequest } from './exec.ts'
 import type { Runner, Started } from './exec.ts'
 import type { ExecOptions, ExecResult } from './types.ts'
 
@@ -99,7 +99,7 @@ export class ShellSession {
   private async kill(reason: string, answer: Promise<{ code: number; stdout: string; stderr: string } | Error>): Promise<ExecResult> {
     const pgid = this.pending?.pgid
     if (pgid !== undefined) {
-      void this.runner.killSlot(() => runCommand(this.runner, `kill -KILL -- -${pgid} 2>/dev/null`, { timeoutMs: KILL_GRACE_MS })).catch(() => undefined)
+      void this.runner.killSlot(() => runCommand(this.runner, killGroupScript(pgid), { timeoutMs: KILL_GRACE_MS })).catch(() => undefined)
     }
     const after = await Promise.race([answer, delay(KILL_GRACE_MS, undefined)])
     if (after === undefined || after instanceof Error) this.abandon()

@@ -1,3 +1,4 @@
+import { quote } from '../sdk/quote.ts'
 import type { Vars } from '../vars.ts'
 import type { RunEvent, RunSummary } from './events.ts'
 
@@ -11,8 +12,13 @@ export class Redactor {
   private readonly secrets = new Set<string>()
 
   add(value: unknown): void {
-    if (typeof value === 'string' && value.length >= 3) this.secrets.add(value)
-    else if (typeof value === 'number') this.add(String(value))
+    if (typeof value === 'number') return this.add(String(value))
+    if (typeof value !== 'string' || value.length < 3) return
+    this.secrets.add(value)
+    // As it appears in a command line ("would run: …"): zx's bash quoting, and the body inside $'…'.
+    const quoted = quote(value)
+    this.secrets.add(quoted)
+    if (quoted.startsWith("$'")) this.secrets.add(quoted.slice(2, -1))
   }
 
   addVars(vars: Vars): void {
