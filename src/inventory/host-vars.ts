@@ -4,12 +4,18 @@ import { groupDepths, groupHosts, hostGroups } from './groups.ts'
 import type { Inventory } from './types.ts'
 
 // Derived once per inventory: queries come after loading, when the inventory no longer changes.
-const derived = new WeakMap<Inventory, { depths: Map<string, number>; groups: [string, string[]][] }>()
+// `groups` is one frozen object that every host's vars share (a copy per host is quadratic in memory).
+interface Derived {
+  depths: Map<string, number>
+  groups: Readonly<Record<string, readonly string[]>>
+}
+const derived = new WeakMap<Inventory, Derived>()
 
-function derive(inv: Inventory): { depths: Map<string, number>; groups: [string, string[]][] } {
+function derive(inv: Inventory): Derived {
   let d = derived.get(inv)
   if (!d) {
-    d = { depths: groupDepths(inv), groups: [...inv.groups.keys()].map((name) => [name, groupHosts(inv, name)]) }
+    const groups = Object.fromEntries([...inv.groups.keys()].map((name) => [name, Object.freeze(groupHosts(inv, name))]))
+    d = { depths: groupDepths(inv), groups: Object.freeze(groups) }
     derived.set(inv, d)
   }
   return d
@@ -46,12 +52,11 @@ export function hostVars(inv: Inventory, host: string): Vars {
 }
 
 function magic(inv: Inventory, host: string, member: string[]): Vars {
-  const groups = Object.fromEntries(derive(inv).groups.map(([name, hosts]) => [name, [...hosts]]))
   const address = /^[\d.]+$/.test(host) || host.includes(':')
   return {
     inventory_hostname: host,
     inventory_hostname_short: address ? host : host.split('.')[0],
     group_names: [...member].sort(),
-    groups,
+    groups: derive(inv).groups,
   }
 }

@@ -1,7 +1,7 @@
 import { InputError, type Place } from '../errors.ts'
 import { parseAddress } from './address.ts'
 import { parseIniValue } from './literal.ts'
-import { addChild, addGroup, addHost, setGroupVar } from './model.ts'
+import { addChild, addGroup, addHost, checkConnectionVar, setGroupVar } from './model.ts'
 import { expandHostRange } from './ranges.ts'
 import { shlexSplit } from './shlex.ts'
 import type { Inventory } from './types.ts'
@@ -106,7 +106,9 @@ function parseHostLine(line: string, group: string, place: Place, inv: Inventory
       const col = (place.col ?? 1) + Math.max(0, line.indexOf(word))
       throw new InputError(`expected key=value host variable after "${pattern}", got "${word}"`, { ...place, col })
     }
-    vars[word.slice(0, eq)] = parseIniValue(word.slice(eq + 1))
+    const key = word.slice(0, eq)
+    vars[key] = parseIniValue(word.slice(eq + 1))
+    checkConnectionVar(`host ${pattern}`, key, vars[key], { ...place, col: (place.col ?? 1) + Math.max(0, line.indexOf(word)) })
   }
-  for (const name of names) Object.assign(addHost(inv, name, group, address?.port).vars, vars)
+  for (const name of names) Object.assign(addHost(inv, name, group, address?.port, place).vars, vars)
 }

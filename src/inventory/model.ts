@@ -21,15 +21,20 @@ export function addGroup(inv: Inventory, name: string): InventoryGroup {
   return group
 }
 
+// At most this many hosts in one inventory: every host's vars hold the `groups` map, so far more would not fit in memory.
+export const MAX_HOSTS = 100_000
+
 // Declares a host and puts it in `group`; as in Ansible, a port counts only where the host first appears.
-export function addHost(inv: Inventory, name: string, group: string, port?: number): InventoryHost {
+// Membership is checked on the host's own (short) group list, so loading stays linear in the number of hosts.
+export function addHost(inv: Inventory, name: string, group: string, port?: number, place?: Place): InventoryHost {
   let host = inv.hosts.get(name)
   if (!host) {
+    if (inv.hosts.size >= MAX_HOSTS) throw new InputError(`the inventory has more than ${MAX_HOSTS} hosts`, place)
     host = { name, vars: port === undefined ? {} : { ansible_port: port }, groups: [] }
     inv.hosts.set(name, host)
   }
   const target = inv.groups.get(group)
-  if (target && !target.hosts.includes(name)) {
+  if (target && !host.groups.includes(group)) {
     target.hosts.push(name)
     host.groups.push(group)
   }
@@ -48,8 +53,30 @@ export function addChild(inv: Inventory, parent: string, child: string, place?: 
   if (!c.parents.includes(parent)) c.parents.push(parent)
 }
 
+// Connection types labplay speaks (`smart` is Ansible's default, ssh here).
+const CONNECTIONS = ['ssh', 'smart', 'local']
+// Connection variables the engine reads as text (a number is taken as its digits).
+const TEXT_VARS = ['ansible_host', 'ansible_user', 'ansible_become_user', 'ansible_ssh_private_key_file', 'ansible_private_key_file']
+
+// Refuses a bad ansible_port or ansible_connection where the inventory sets it, rather than later at the play.
+// A templated value ("{{ … }}") is only known when the play runs, so it is left to the engine.
+export function checkConnectionVar(owner: string, key: string, value: unknown, place?: Place): void {
+  if (typeof value === 'string' && value.includes('{{')) return
+  if (key === 'ansible_port') {
+    const port = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new InputError(`${owner}: ansible_port '${String(value)}' is not a port number`, place)
+    }
+  } else if (TEXT_VARS.includes(key) && value !== null && typeof value !== 'string' && typeof value !== 'number') {
+    throw new InputError(`${owner}: ${key} must be a string, found ${Array.isArray(value) ? 'a list' : typeof value}`, place)
+  } else if (key === 'ansible_connection' && !CONNECTIONS.includes(String(value))) {
+    throw new InputError(`${owner}: ansible_connection '${String(value)}' is not supported, expected ssh or local`, place)
+  }
+}
+
 // Sets a group var; `ansible_group_priority` is not a var but the group's merge priority.
 export function setGroupVar(group: InventoryGroup, key: string, value: unknown, place?: Place): void {
+  checkConnectionVar(`group ${group.name}`, key, value, place)
   if (key !== 'ansible_group_priority') {
     group.vars[key] = value
     return

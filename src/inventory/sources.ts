@@ -8,6 +8,7 @@ import { parseIni } from './ini.ts'
 import { addHost, emptyInventory, reconcile } from './model.ts'
 import type { Inventory } from './types.ts'
 import { loadVarsDirs } from './vars-dirs.ts'
+import { decodeUtf8 } from './text.ts'
 import { parseYamlInventory } from './yaml.ts'
 import { readYaml } from './yaml-source.ts'
 
@@ -82,7 +83,7 @@ async function readFolder(dir: string, inv: Inventory, show: (path: string) => s
 
 async function readInventoryFile(path: string, inv: Inventory, show: (path: string) => string): Promise<void> {
   const file = show(path)
-  const text = await readFile(path, 'utf8')
+  const text = decodeUtf8(await readFile(path), file)
   if (text.startsWith('#!')) {
     throw new InputError('inventory scripts are not supported: expected an INI or YAML inventory', { file, line: 1 })
   }

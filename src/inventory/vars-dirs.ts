@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { InputError } from '../errors.ts'
 import type { Vars } from '../vars.ts'
+import { decodeUtf8 } from './text.ts'
 import type { Inventory } from './types.ts'
 import { plain, readYaml } from './yaml-source.ts'
 
@@ -62,7 +63,7 @@ async function folderFiles(dir: string): Promise<string[]> {
 async function readVars(files: string[], show: (path: string) => string): Promise<Vars> {
   const vars: Vars = {}
   for (const file of files) {
-    const root = await readYaml(await readFile(file, 'utf8'), show(file))
+    const root = await readYaml(decodeUtf8(await readFile(file), show(file)), show(file))
     const data = plain(root)
     if (data === null) continue
     if (typeof data !== 'object' || Array.isArray(data)) {

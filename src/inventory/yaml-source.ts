@@ -38,13 +38,29 @@ export async function readYaml(text: string, file: string): Promise<Located> {
     })
     const [error] = doc.errors
     if (error) throw new InputError(`bad YAML: ${firstLine(error.message)}`, at(error.pos[0]))
-    doc.toJS({ maxAliasCount: MAX_ALIASES })
+    try {
+      doc.toJS({ maxAliasCount: MAX_ALIASES })
+    } catch (e) {
+      if (!(e instanceof ReferenceError)) throw e
+      throw new InputError(`bad YAML: ${firstLine(e.message)} (at most ${MAX_ALIASES} alias uses)`, firstAlias(yaml, doc, at) ?? { file })
+    }
     return locate(yaml, doc, doc.contents, at, at(0))
   } catch (e) {
     if (e instanceof InputError) throw e
-    const why = e instanceof ReferenceError ? ` (at most ${MAX_ALIASES} alias uses)` : ''
-    throw new InputError(`bad YAML: ${e instanceof Error ? firstLine(e.message) : String(e)}${why}`, { file })
+    throw new InputError(`bad YAML: ${e instanceof Error ? firstLine(e.message) : String(e)}`, { file })
   }
+}
+
+// Where the first alias is written: an alias bomb is reported there, as the playbook reader does.
+function firstAlias(yaml: YamlModule, doc: Doc, at: (offset: number) => Place): Place | undefined {
+  let place: Place | undefined
+  yaml.visit(doc, {
+    Alias(_, node) {
+      if (node.range) place = at(node.range[0])
+      return yaml.visit.BREAK
+    },
+  })
+  return place
 }
 
 function locate(yaml: YamlModule, doc: Doc, node: unknown, at: (offset: number) => Place, fallback: Place): Located {

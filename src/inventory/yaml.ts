@@ -1,6 +1,6 @@
 import { InputError, type Place } from '../errors.ts'
 import { parseAddress } from './address.ts'
-import { addChild, addGroup, addHost, setGroupVar } from './model.ts'
+import { addChild, addGroup, addHost, checkConnectionVar, setGroupVar } from './model.ts'
 import { expandHostRange } from './ranges.ts'
 import type { Inventory } from './types.ts'
 import { plain, type Located } from './yaml-source.ts'
@@ -64,9 +64,12 @@ function parseHost(inv: Inventory, group: string, key: unknown, place: Place, no
   if (typeof vars !== 'object' || Array.isArray(vars)) {
     throw new InputError(`vars of host "${key}" must be a mapping of names to values, found ${describe(vars)}`, node.place)
   }
+  if (node.kind === 'map') {
+    for (const entry of node.entries) checkConnectionVar(`host ${key}`, String(entry.key), plain(entry.value), entry.place)
+  }
   const address = parseAddress(key, true)
   for (const name of expandHostRange(address?.host ?? key, place)) {
-    Object.assign(addHost(inv, name, group, address?.port).vars, vars)
+    Object.assign(addHost(inv, name, group, address?.port, place).vars, vars)
   }
 }
 

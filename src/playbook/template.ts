@@ -14,6 +14,8 @@ export function render(value: unknown, vars: Vars, place?: Place): unknown {
 // The same, with variables looked up through `scope` (resolveVars resolves them lazily this way).
 export function renderWith(value: unknown, scope: Scope, place?: Place, subject = ''): unknown {
   if (typeof value === 'string') return renderString(value, scope, place, subject)
+  // Frozen values hold no templates (the inventory's shared `groups`): shared, not copied per host.
+  if (typeof value === 'object' && value !== null && Object.isFrozen(value)) return value
   if (Array.isArray(value)) return value.map((item) => renderWith(item, scope, place, subject))
   if (typeof value === 'object' && value !== null) {
     const out: Vars = {}

@@ -28,7 +28,7 @@ export function parseRecap(stdout: string): Map<string, Counts> {
   const start = stdout.lastIndexOf('PLAY RECAP')
   if (start < 0) return recap
   for (const line of stdout.slice(start).split('\n')) {
-    const m = /^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)/.exec(line)
+    const m = /^(.+?)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)/.exec(line)
     if (m) recap.set(m[1]!, { ok: +m[2]!, changed: +m[3]!, unreachable: +m[4]!, failed: +m[5]!, skipped: +m[6]! })
   }
   return recap

@@ -106,3 +106,25 @@ test('refuses loops of children', (t) => {
 test('refuses a non-numeric ansible_group_priority', (t) => {
   refuses(t, '[g]\nh\n[g:vars]\nansible_group_priority=high\n', 'ansible_group_priority of group "g" must be a whole number', 4)
 })
+
+test('refuses a bad ansible_port or ansible_connection at the host var or :vars line', (t) => {
+  refuses(t, '[g]\nh ansible_host=127.0.0.1 ansible_port=eighty\n', "host h: ansible_port 'eighty' is not a port number", 2, 26)
+  refuses(t, '[g]\nh ansible_port=99999\n', "host h: ansible_port '99999' is not a port number", 2, 3)
+  refuses(t, '[g]\nh ansible_connection=winrm\n', "host h: ansible_connection 'winrm' is not supported, expected ssh or local", 2, 3)
+  refuses(t, '[g]\nh\n[g:vars]\nansible_port=0\n', "group g: ansible_port '0' is not a port number", 4)
+  const inv = ini('[g]\nh ansible_port=2222 ansible_connection=local\nk ansible_port="{{ p }}" ansible_connection=smart\n')
+  t.is(inv.hosts.get('h')?.vars.ansible_port, 2222)
+  t.is(inv.hosts.get('k')?.vars.ansible_port, '{{ p }}')
+})
+
+test('refuses more hosts than an inventory may hold, at the line that passes the limit', (t) => {
+  const lines = Array.from({ length: 100_001 }, (_, i) => `h${i}`).join('\n')
+  refuses(t, `[g]\n${lines}\n`, 'the inventory has more than 100000 hosts', 100_002)
+})
+
+test('a large range loads in linear time', (t) => {
+  const started = performance.now()
+  const inv = ini('[g]\nh[1:100000]\n')
+  t.is(inv.groups.get('g')?.hosts.length, 100_000)
+  t.true(performance.now() - started < 5000)
+})

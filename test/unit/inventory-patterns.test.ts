@@ -129,3 +129,53 @@ test('all lists hosts level by level below it: own hosts of top groups before th
   reconcile(two)
   t.deepEqual(selectHosts(two, 'all'), ['x0', 'y0', 'x1', 'y1'])
 })
+
+test('@file: a line that is exactly a host name is that host, spaces and all', (t) => {
+  const spaced = emptyInventory()
+  parseIni('"seat one"\nseat-two\n"seat three"\n', 'hosts', spaced)
+  reconcile(spaced)
+  const dir = mkdtempSync(join(tmpdir(), 'inv-pat-'))
+  writeFileSync(join(dir, 'site.retry'), 'seat one\n')
+  t.deepEqual(applyLimit(spaced, ['seat one', 'seat-two', 'seat three'], '@site.retry', { cwd: dir }), ['seat one'])
+  t.deepEqual(selectHosts(spaced, '@site.retry', { cwd: dir }), ['seat one'])
+})
+
+test('@file: refuses devices, folders and huge files instead of reading forever', (t) => {
+  t.throws(() => select('@/dev/zero'), { instanceOf: InputError, message: 'host file "/dev/zero" is not a regular file: expected @FILE with one host or pattern a line' })
+  t.throws(() => select('@/etc'), { instanceOf: InputError, message: '"@/etc" must name a file (one host a line), not a folder' })
+  const dir = mkdtempSync(join(tmpdir(), 'inv-pat-'))
+  writeFileSync(join(dir, 'big.retry'), Buffer.alloc(16 * 1024 * 1024 + 1, 0x61))
+  t.throws(() => select('@big.retry', dir), { instanceOf: InputError, message: /^host file "big.retry" is 16777217 bytes, more than/ })
+  writeFileSync(join(dir, 'latin1.retry'), Buffer.from('m5-01\ncaf\xe9\n', 'latin1'))
+  const error = t.throws(() => select('@latin1.retry', dir), { instanceOf: InputError, message: /not UTF-8/ })
+  t.deepEqual(error?.place, { file: 'latin1.retry', line: 2, col: 4 })
+})
+
+test('--limit that matches no host of the inventory is refused, as Ansible does', (t) => {
+  t.throws(() => applyLimit(inv, ['gw'], 'nosuch'), { instanceOf: InputError, message: '--limit "nosuch" leaves us with no hosts to target: it matches no host of the inventory' })
+  // Matching hosts that the play does not have is fine: the play just runs on none.
+  t.deepEqual(applyLimit(inv, ['gw'], 'm5'), [])
+})
+
+test('a pattern too long for a regex: plain names compare as text, a long ~regex is an InputError with a short name', (t) => {
+  t.is(select('x'.repeat(100_000)), '')
+  t.is(select(`${'*'.repeat(10_000)}gw`), 'gw')
+  const error = t.throws(() => select(`~${'h'.repeat(100_000)}`), { instanceOf: InputError })
+  t.is(error?.message, `invalid host pattern "~${'h'.repeat(59)}… (100001 characters)": Regular expression too large`)
+})
+
+test('globs match in linear time and keep fnmatch semantics', (t) => {
+  const many = emptyInventory()
+  parseIni(`[g]\n${'a'.repeat(40)}\nab\n]x\nb-1\n`, 'hosts', many)
+  reconcile(many)
+  const started = performance.now()
+  t.is(selectHosts(many, `${'*a'.repeat(12)}*b`).join(' '), '')
+  t.true(performance.now() - started < 1000)
+  t.is(selectHosts(many, '*a*b').join(' '), 'ab')
+  t.is(selectHosts(many, '[]]x,').join(' '), ']x')
+  t.is(selectHosts(many, '[!a-z]*').join(' '), ']x')
+  t.is(selectHosts(many, 'b[-]?').join(' '), 'b-1')
+  t.is(selectHosts(many, '?b').join(' '), 'ab')
+  t.is(selectHosts(many, '[z-a]b').join(' '), '')
+  t.is(selectHosts(many, 'a[b').join(' '), '')
+})

@@ -121,3 +121,13 @@ test('refuses broken YAML in host_vars with its line', async (t) => {
   t.is(error?.place?.file, join('host_vars', 'm5-01.yml'))
   t.regex(error?.message ?? '', /^bad YAML: /)
 })
+
+test('every host shares one frozen groups map instead of a copy each', async (t) => {
+  const dir = tree({ 'hosts.ini': '[g]\nh[1:3]\n' })
+  const inv = await loadInventory(['hosts.ini'], { cwd: dir })
+  const one = hostVars(inv, 'h1').groups
+  t.is(hostVars(inv, 'h2').groups, one)
+  t.true(Object.isFrozen(one))
+  t.deepEqual((one as Record<string, string[]>).g, ['h1', 'h2', 'h3'])
+  t.true(Object.isFrozen((one as Record<string, string[]>).g))
+})

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError } from '../../src/errors.ts'
@@ -92,14 +92,14 @@ test('refuses a scalar or list document, and plugin configurations', async (t) =
   await refuses(t, 'plugin: aws_ec2\n', 'inventory plugin configurations (plugin:) are not supported: expected groups with hosts, vars, children', 1, 1)
 })
 
-test('refuses an alias bomb', async (t) => {
+test('refuses an alias bomb at its first alias', async (t) => {
   const levels = ['a: &a [x, x, x, x, x, x, x, x, x]']
   for (const [i, name] of ['b', 'c', 'd', 'e', 'f'].entries()) {
     const prev = String.fromCharCode(97 + i)
     levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`)
   }
   await refuses(t, `all:\n  vars:\n${levels.map((l) => `    ${l}`).join('\n')}\n`,
-    'bad YAML: Excessive alias count indicates a resource exhaustion attack (at most 100 alias uses)')
+    'bad YAML: Excessive alias count indicates a resource exhaustion attack (at most 100 alias uses)', 4, 12)
 })
 
 test('refuses children nested deeper than 100 levels', async (t) => {
@@ -110,4 +110,22 @@ test('refuses children nested deeper than 100 levels', async (t) => {
 
 test('refuses a loop of children across the file', async (t) => {
   await refuses(t, 'a:\n  children:\n    b:\nb:\n  children:\n    a:\n', 'group "a" cannot be a child of "b": that makes a loop of groups', 6, 5)
+})
+
+test('refuses bad connection vars at the key that sets them', async (t) => {
+  await refuses(t, 'all:\n  hosts:\n    h1:\n      ansible_port: text\n', "host h1: ansible_port 'text' is not a port number", 4, 7)
+  await refuses(t, 'all:\n  vars:\n    ansible_connection: winrm\n  hosts:\n    h1:\n', "group all: ansible_connection 'winrm' is not supported, expected ssh or local", 3, 5)
+  await refuses(t, 'all:\n  hosts:\n    h1: { ansible_user: { a: 1 } }\n', 'host h1: ansible_user must be a string, found object', 3, 11)
+})
+
+test('refuses bytes that are not UTF-8 at the first bad byte, in the inventory and in vars files', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'inv-yaml-'))
+  writeFileSync(join(dir, 'hosts.yml'), Buffer.from('all:\n  hosts:\n    h\xff1:\n', 'latin1'))
+  const error = await t.throwsAsync(loadInventory(['hosts.yml'], { cwd: dir }), { instanceOf: InputError, message: 'invalid text: not UTF-8 (save the file as UTF-8)' })
+  t.deepEqual(error?.place, { file: 'hosts.yml', line: 3, col: 6 })
+  writeFileSync(join(dir, 'hosts.yml'), 'all:\n  hosts:\n    h1:\n')
+  mkdirSync(join(dir, 'group_vars'))
+  writeFileSync(join(dir, 'group_vars', 'all.yml'), Buffer.from([0x61, 0x3a, 0x20, 0xc3, 0x28, 0x0a]))
+  const bad = await t.throwsAsync(loadInventory(['hosts.yml'], { cwd: dir }), { instanceOf: InputError, message: /not UTF-8/ })
+  t.deepEqual(bad?.place, { file: join('group_vars', 'all.yml'), line: 1, col: 4 })
 })
