@@ -1,6 +1,6 @@
 import test from 'ava'
 import { execFileSync } from 'node:child_process'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
 import { ROOT } from './helpers/labplay.ts'
@@ -135,8 +135,8 @@ test.serial('a link cut mid-task: keepalives notice within ~20 s, unreachable, t
 // 5 % of the host's outgoing packets go to a dead veth (a classic-BPF `ld rand` filter + mirred), and ssh
 // reaches the host through a proxy on the host that holds every reply for 300 ms.
 const LOSS_5_PERCENT = '5,32 0 0 4294963256,148 0 0 20,21 0 1 0,6 0 0 4294967295,6 0 0 0'
-const PROXY = join(ROOT, 'test/fixtures/faults/delay-proxy.ts')
-const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs')
+// Plain JavaScript, copied into the lab's folder: a host cannot see a checkout under /tmp (its own tmpfs).
+const PROXY = join(ROOT, 'test/fixtures/faults/delay-proxy.mjs')
 
 test.serial('a link with 300 ms latency and 5 % loss: the run still succeeds there, just slower, in bounded time', async (t) => {
   const host = lab.hosts[3]!
@@ -145,7 +145,9 @@ test.serial('a link with 300 ms latency and 5 % loss: the run still succeeds the
   const inventory = join(dir, 'slow-link.ini')
   writeFileSync(inventory, readFileSync(lab.inventory, 'utf8').split('\n').map((line) =>
     line.startsWith(`${victim} `) ? `${line} ansible_port=2222` : line).join('\n'))
-  const setup = await lab.exec(victim, `setsid ${process.execPath} ${TSX} ${PROXY} ${host.address} 2222 ${host.address} 22 300 >/tmp/delay-proxy.log 2>&1 </dev/null &\n` + [
+  const proxy = join(lab.dir, 'delay-proxy.mjs')
+  copyFileSync(PROXY, proxy)
+  const setup = await lab.exec(victim, `setsid ${process.execPath} ${proxy} ${host.address} 2222 ${host.address} 22 300 >/tmp/delay-proxy.log 2>&1 </dev/null &\n` + [
     'ip link add bh type veth peer name bh2',
     'tc qdisc add dev eth0 clsact',
     `tc filter add dev eth0 egress bpf bytecode '${LOSS_5_PERCENT}' action mirred egress redirect dev bh`,
