@@ -9,7 +9,7 @@ import { cleanupScript, desktopEntry, sessionScript } from '../roles/gdm-session
 import { withBlock } from '../roles/gdm-session/hook.ts'
 import { guestCpus, guestMemoryMb, launcherConfig, readSettings, tmpfilesConfig } from '../roles/vm-image/settings.ts'
 import { formatRegistry } from '../roles/vm-image/versions.ts'
-import type { Manifest } from '../test/helpers/image.ts'
+import type { ImageManifest as Manifest } from '../src/sdk/manifest.ts'
 
 // The files site.yml writes, rendered once by the roles' own functions, so Ansible's copy tasks write
 // byte-identical content (templating is not what is being compared: the work over SSH is). Seats share

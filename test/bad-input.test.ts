@@ -1,28 +1,23 @@
 import test from 'ava'
 import { execFile } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import pLimit from 'p-limit'
+import { contactCounter, type ContactCounter } from './helpers/contacts.ts'
 import { BIN, project } from './helpers/labplay.ts'
 
 // Bad input is a short error naming the place, exit 5, no stack trace, and no host contacted.
-let server: Server
+let counter: ContactCounter | undefined
 let port = 0
-let contacts = 0
 const dirs: string[] = []
 
 test.before(async () => {
-  server = createServer((socket) => {
-    contacts++
-    socket.destroy()
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  port = (server.address() as { port: number }).port
+  counter = await contactCounter()
+  port = counter.port
 })
 
 test.after.always(() => {
-  server?.close()
+  counter?.close()
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
@@ -89,7 +84,7 @@ for (const c of cases) {
     for (const [name, content] of Object.entries(c.files ?? {})) writeFileSync(join(dir, name), content)
     const args = c.args ?? []
     const withInventory = args.includes('-i') ? args : [...args, '-i', 'inventory.ini']
-    const before = contacts
+    const before = counter!.count()
     const out = await labplayIn(dir, [c.playbook ?? 'site.yml', ...withInventory])
     t.is(out.code, 5, out.stdout + out.stderr)
     t.regex(out.stderr, c.expect)
@@ -97,15 +92,15 @@ for (const c of cases) {
     t.true(out.stderr.trim().split('\n').length <= 3, `short: ${out.stderr}`)
     t.notRegex(out.stderr, /^\s+at /m, 'no stack trace')
     t.notRegex(out.stdout, /PLAY RECAP/)
-    t.is(contacts, before, 'no host contacted')
+    t.is(counter!.count(), before, 'no host contacted')
   })
 }
 
 test('a good playbook against the same inventory does contact the hosts (the counter works)', async (t) => {
   const dir = project({ 'site.yml': GOOD_PLAY, 'inventory.ini': `[lab]\nh1 ansible_host=127.0.0.1 ansible_port=${port}\n` })
   dirs.push(dir)
-  const before = contacts
+  const before = counter!.count()
   const out = await labplayIn(dir, ['site.yml', '-i', 'inventory.ini', '-T', '2'])
   t.is(out.code, 4, out.stdout + out.stderr)
-  t.true(contacts > before)
+  t.true(counter!.count() > before)
 })

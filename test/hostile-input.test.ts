@@ -1,12 +1,12 @@
 import test from 'ava'
 import { execFile, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pLimit from 'p-limit'
 import { parseAllDocuments } from 'yaml'
 import { createLab, type Lab } from './lab/lab.ts'
+import { contactCounter, type ContactCounter } from './helpers/contacts.ts'
 import { BIN, ROOT } from './helpers/labplay.ts'
 import { corpus, type CorpusCase } from './fixtures/faults/corpus.ts'
 import type { CaseResult } from './fixtures/faults/corpus-runner.ts'
@@ -23,9 +23,8 @@ const HEAVY_CASE_CPU_MS = 20_000
 const CASE_WALL_MS = 60_000
 const HEAP_MB = 256
 
-let server: Server
+let counter: ContactCounter | undefined
 let port = 0
-let contacts = 0
 let root = ''
 let cases: CorpusCase[] = []
 let results: Promise<Map<number, Outcome>>
@@ -84,12 +83,8 @@ function runCorpus(ids: number[], into: Map<number, Outcome>): Promise<void> {
 }
 
 test.before(async () => {
-  server = createServer((socket) => {
-    contacts++
-    socket.destroy()
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  port = (server.address() as { port: number }).port
+  counter = await contactCounter()
+  port = counter.port
   root = mkdtempSync(join(tmpdir(), 'labplay-hostile-'))
   cases = corpus(port)
   const into = new Map<number, Outcome>()
@@ -99,7 +94,7 @@ test.before(async () => {
 })
 
 test.after.always(() => {
-  server?.close()
+  counter?.close()
   if (root) rmSync(root, { recursive: true, force: true })
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
@@ -190,7 +185,7 @@ for (const c of corpus(0).filter((x) => !x.heavy && (x.id % 25 === 0 || SAMPLE.t
     const dir = join(root, `case-${c.id}`)
     t.true(existsSync(dir), 'the library run wrote the case')
     const args = [current.playbook, '-i', current.inventory, '-T', '2', ...(current.limit !== undefined ? ['-l', current.limit] : []), ...(current.extraVars ?? []).flatMap((e) => ['-e', e])]
-    const before = contacts
+    const before = counter!.count()
     if (r?.outcome === 'valid') {
       const listed = await cli(dir, [...args, '--list-hosts'])
       t.is(listed.code, 0, shown(listed))
@@ -203,7 +198,7 @@ for (const c of corpus(0).filter((x) => !x.heavy && (x.id % 25 === 0 || SAMPLE.t
       t.notRegex(out.stderr, /^\s+at /m, 'no stack trace')
       t.notRegex(out.stdout, /PLAY RECAP/)
     }
-    t.is(contacts, before, 'no host contacted')
+    t.is(counter!.count(), before, 'no host contacted')
   })
 }
 

@@ -1,14 +1,6 @@
-import type { Vars } from 'labplay'
+import type { ImageManifest, Vars } from 'labplay'
 
-// The image as vm-image and udpcast both read it from group_vars.
-export interface Manifest {
-  name: string
-  version: string
-  size: number
-  sha256: string
-  // A path on the sender (the controller unless udpcast_sender_host names a host).
-  source: string
-}
+export type Manifest = ImageManifest
 
 // The role's variables, checked and typed once per host.
 export interface Settings {

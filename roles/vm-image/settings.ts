@@ -1,13 +1,8 @@
 import { posix } from 'node:path'
-import { quote } from 'labplay'
+import { quote, type ImageManifest } from 'labplay'
 
-// What the group_vars manifest promises about the image's bytes.
-export interface Manifest {
-  name: string
-  version: string
-  size: number
-  sha256: string
-}
+// What the group_vars manifest promises about the image's bytes (its source is udpcast's business).
+export type Manifest = Omit<ImageManifest, 'source'>
 
 // The role's variables, checked and in the shapes the tasks use.
 export interface Settings {

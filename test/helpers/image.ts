@@ -2,17 +2,11 @@ import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import type { ImageManifest } from '../../src/sdk/manifest.ts'
 
-export interface Manifest {
-  name: string
-  version: string
-  size: number
-  sha256: string
-  source: string
-}
 
 // A real qcow2 holding `dataMb` of data, and its manifest (the `image` variable the roles expect).
-export async function makeImage(dir: string, opts: { dataMb: number; name?: string; version?: string }): Promise<Manifest> {
+export async function makeImage(dir: string, opts: { dataMb: number; name?: string; version?: string }): Promise<ImageManifest> {
   mkdirSync(dir, { recursive: true })
   const name = opts.name ?? 'win11-lab'
   const version = opts.version ?? 'test'
