@@ -20,7 +20,7 @@ export function connectLocal(name: string, opts: { become?: Become } = {}): Conn
   }
 }
 
-async function spawnLocal(argv: string[]): Promise<Started> {
+export async function spawnLocal(argv: string[]): Promise<Started> {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] })
   const exit = new Promise<number>((resolve, reject) => {
     child.once('error', reject)
