@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { InputError } from '../errors.ts'
 import { BUNDLED, ROOT } from '../root.ts'
 import type { RoleDefinition } from '../sdk/role.ts'
+import { bundledRole } from './role-bundle.ts'
 import type { Vars } from '../vars.ts'
 
 export type AnyRole = RoleDefinition<Vars>
@@ -32,9 +33,17 @@ export function findRoles(dirs: string[]): Map<string, string> {
 
 let typescript: Promise<void> | undefined
 
-// Roles are TypeScript; when labplay itself runs from its start-up bundle, tsx is registered before the first.
+// Roles are TypeScript. From the start-up bundle, a role loads as its own cached bundle; failing that
+// (or when labplay runs from its sources), through tsx, registered before the first.
 async function importTypeScript(file: string): Promise<{ default?: unknown }> {
-  if (BUNDLED) await (typescript ??= import('tsx/esm/api').then(({ register }) => void register()))
+  if (BUNDLED) {
+    const built = await bundledRole(file)
+    if (built) {
+      const mod = await import(pathToFileURL(built).href).catch(() => undefined)
+      if (mod) return mod as { default?: unknown }
+    }
+    await (typescript ??= import('tsx/esm/api').then(({ register }) => void register()))
+  }
   return (await import(pathToFileURL(file).href)) as { default?: unknown }
 }
 
