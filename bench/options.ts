@@ -29,7 +29,7 @@ const PARTS: Part[] = ['rerun', 'first', 'startup', 'profile', 'roundtrip', 'ima
 
 // Printed with any bad option, so the fix is on the screen.
 export const USAGE = `npx tsx bench/run.ts [--hosts 10,25,50] [--rounds 5] [--only rerun,first,startup,profile,roundtrip,image]
-  [--playbook site|sample] [--image-mb 200] [--image-hosts 5,10,20] [--image-tools udpcast,scp] [--room-image-mb 8] [--strategies linear,free]
+  [--playbook site|sample] [--image-mb 200] [--image-hosts 5,10,20] [--image-tools udpcast,scp] [--room-image-mb 8] [--strategies linear,free|none]
   [--free-max-hosts 10] [--first-hosts 10] [--out FILE.md]`
 
 // argv → options; throws a one-line error naming the bad option.
@@ -55,7 +55,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (!PARTS.includes(p as Part)) throw new Error(`--only: expected some of ${PARTS.join(',')}, got '${p}'`)
     return p as Part
   })
-  const strategies = list(values.strategies!, 'strategies').map((s) => {
+  // `none`: labplay and the floor only (quick checks of labplay's own speed; not for the published tables).
+  const strategies = values.strategies === 'none' ? [] : list(values.strategies!, 'strategies').map((s) => {
     if (s !== 'linear' && s !== 'free') throw new Error(`--strategies: expected linear and/or free, got '${s}'`)
     return s
   })
