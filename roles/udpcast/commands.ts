@@ -34,12 +34,24 @@ export function receiverArgs(s: Settings, iface: string): Array<string | number>
     '--portbase', s.portbase,
     '--start-timeout', s.startTimeoutS,
     '--receive-timeout', s.receiveTimeoutS,
-    '--file', s.part,
   ]
 }
 
+// The receiver writes the stream to stdout; tee puts it in the .part and sha256sum hashes it on the way,
+// so the seat never reads gigabytes back to verify them (with 20 seats sharing a machine's cores, that
+// reread was most of the time past the network's limit: BENCHMARKS.md). The sum goes in the .part's
+// checksum stamp (checksum.ts format: sha256, then size, mtime and inode once the file is closed), which
+// the role's verification then reads instead of hashing. A failure anywhere in the pipe fails the job.
 export function receiverCommand(s: Settings, iface: string): string {
-  return `${prepare(s)} && ${job(receiverArgs(s, iface))}`
+  const [part, stamp] = [quote(s.part), quote(stampOf(s.part))]
+  const tmp = quote(`${stampOf(s.part)}.tmp`)
+  const pipeline = [
+    'set -o pipefail',
+    `${line(receiverArgs(s, iface))} | tee -- ${part} | sha256sum >${tmp} || { r=$?; rm -f -- ${tmp}; exit $r; }`,
+    `printf '%s %s\\n' "$(cut -d' ' -f1 ${tmp})" "$(stat -c '%s %.9Y %i' -- ${part})" >${tmp}.2 && mv -f -- ${tmp}.2 ${stamp}; r=$?`,
+    `rm -f -- ${tmp}; exit $r`,
+  ].join('\n')
+  return `${prepare(s)} && { ( ${pipeline}\n) & echo "pid $!"; wait "$!"; echo "rc $?"; }`
 }
 
 // --min-wait 0: start as soon as every target is there; --max-wait: start without stragglers after that long.
@@ -95,6 +107,7 @@ export function resolveCommand(name: string): string {
   return `getent ahostsv4 ${quote(name)} | head -n 1`
 }
 
+// A job may be a pipeline in a subshell (the receiver): its processes go first, then the subshell.
 export function killCommand(pid: number): string {
-  return `kill -KILL ${pid} 2>/dev/null || true`
+  return `pkill -KILL -P ${pid} 2>/dev/null; kill -KILL ${pid} 2>/dev/null || true`
 }

@@ -65,8 +65,11 @@ test('receiver and sender arguments', (t) => {
   const s = readSettings(vars({ udpcast_portbase: 9050 }))
   t.deepEqual(receiverArgs(s, 'eth0'), [
     'udp-receiver', '--nokbd', '--no-progress', '--interface', 'eth0', '--portbase', 9050,
-    '--start-timeout', 60, '--receive-timeout', 60, '--file', '/srv/labplay/images/win11-lab-2026.11.qcow2.part',
+    '--start-timeout', 60, '--receive-timeout', 60,
   ])
+  const cmd = receiverCommand(s, 'eth0')
+  t.true(cmd.includes(`--receive-timeout 60 | tee -- /srv/labplay/images/win11-lab-2026.11.qcow2.part | sha256sum >`), cmd)
+  t.true(cmd.includes('mv -f -- /srv/labplay/images/.win11-lab-2026.11.qcow2.part.sha256.tmp.2 /srv/labplay/images/.win11-lab-2026.11.qcow2.part.sha256'), cmd)
   t.deepEqual(senderArgs(s, 'br0', 18), [
     'udp-sender', '--nokbd', '--file', '/srv/labplay/source/win11-lab-2026.11.qcow2', '--interface', 'br0', '--portbase', 9050,
     '--min-receivers', 18, '--min-wait', 0, '--max-wait', 20, '--start-timeout', 60, '--max-bitrate', '600m', '--retries-until-drop', 10,
@@ -146,4 +149,36 @@ test('a plain copy is capped at the same bitrate', async (t) => {
   t.true(Date.now() - started >= 190, `${Date.now() - started} ms`)
   t.is(seen, 200_000)
   t.is(Buffer.concat(out).length, 200_000)
+})
+
+// The receiver pipeline, run for real in a temporary folder with a stand-in `udp-receiver` on PATH.
+test('the receiver hashes the stream as it writes it: the .part and its checksum stamp agree', async (t) => {
+  const { mkdtempSync, writeFileSync, readFileSync, existsSync, statSync, chmodSync, rmSync } = await import('node:fs')
+  const { createHash } = await import('node:crypto')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const { execFileSync } = await import('node:child_process')
+  const dir = mkdtempSync(join(tmpdir(), 'labplay-udp-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const data = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31) % 251))
+  writeFileSync(join(dir, 'stream'), data)
+  const fake = (rc: number) => writeFileSync(join(dir, 'udp-receiver'), `#!/bin/sh\ncat ${join(dir, 'stream')}\nexit ${rc}\n`)
+  const s = readSettings(vars({ images_dir: join(dir, 'images') }))
+  const run = () => execFileSync('bash', ['-c', receiverCommand(s, 'eth0')], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } }).toString()
+
+  fake(0)
+  chmodSync(join(dir, 'udp-receiver'), 0o755)
+  t.deepEqual(parseJob(run()).rc, 0)
+  t.deepEqual(readFileSync(s.part), data)
+  const st = statSync(s.part)
+  const [sum, size, mtime, inode] = readFileSync(stampOf(s.part), 'utf8').trim().split(' ')
+  t.is(sum, createHash('sha256').update(data).digest('hex'))
+  t.is(Number(size), data.length)
+  t.is(Number(inode), st.ino)
+  t.true(Math.abs(Number(mtime) - st.mtimeMs / 1000) < 0.001)
+
+  fake(3) // the receiver fails: its exit code is the job's, and no stamp vouches for the .part
+  t.deepEqual(parseJob(run()).rc, 3)
+  t.false(existsSync(stampOf(s.part)))
+  t.false(existsSync(`${stampOf(s.part)}.tmp`))
 })
