@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { Client } from 'ssh2'
 import { bashArgv, shellLine } from '../src/connection/bash.ts'
+import type { Runner, Started } from '../src/connection/exec.ts'
+import { ShellSession } from '../src/connection/session.ts'
 
 // Runs inside the lab's controller namespace (bench/roundtrip.ts starts it there): over ONE ssh2 connection
 // to one seat, the cost of a round trip done three ways. Prints JSON: ms per operation for each way.
@@ -48,7 +50,22 @@ const t0 = performance.now()
 const c = await connect()
 const connectMs = performance.now() - t0
 const results: Array<[string, number]> = [['connect + auth (once per host)', connectMs]]
-results.push(await timeIt("exec channel per probe through labplay's process-group wrapper, one at a time (labplay today)", count, async () => {
+// labplay's own session (src/connection/session.ts) over an exec channel of this connection.
+function channel(c: Client, argv: string[]): Promise<Started> {
+  return new Promise((resolve, reject) => c.exec(shellLine(argv), (err, ch) => {
+    if (err) return reject(err)
+    const exit = new Promise<number>((done) => ch.once('exit', (code: number | null) => done(code ?? 255)))
+    resolve({ stdin: ch, stdout: ch, stderr: ch.stderr, exit, abandon: () => ch.destroy() })
+  }))
+}
+const runner: Runner = { spawn: (argv) => channel(c, argv), loginUser: 'root', killSlot: (task) => task() }
+const session = new ShellSession(runner)
+await session.run('true', {})
+results.push(await timeIt("labplay's session: one long-lived remote bash, a forked subshell per probe (labplay today)", count, async () => {
+  for (let i = 0; i < count; i++) await session.run(STAT, {})
+}))
+session.close()
+results.push(await timeIt("exec channel per probe through labplay's process-group wrapper, one at a time (labplay before the session)", count, async () => {
   for (let i = 0; i < count; i++) await exec(c, shellLine(bashArgv(STAT)))
 }))
 results.push(await timeIt('exec channel per probe, bare command, one at a time', count, async () => {
