@@ -35,7 +35,9 @@ export function fileWriteCommand(plan: WritePlan): string {
     `tmp=$(mktemp -- ${quote(`${posix.dirname(plan.path)}/.labplay.XXXXXX`)}) || exit 1`,
     `trap 'rm -f -- "$tmp"' EXIT`,
     `trap 'exit 1' HUP INT TERM PIPE`,
-    `cat >"$tmp" || exit 1`,
+    // cat runs in the background and the script waits for it: a TERM (a timeout, Ctrl-C) runs the traps at
+    // once, even while cat is stuck on a frozen disk, so no temporary file outlives the command.
+    `cat >"$tmp" <&0 & wait "$!" || exit 1`,
     ...attributeCommands('"$tmp"', { owner: attributes.owner, group: attributes.group }).map((c) => `${c} || exit 1`),
   ]
   if (attributes.mode === undefined) lines.push(`printf -v m %o $((0666 & ~$(umask)))`, `chmod "$m" -- "$tmp" || exit 1`)
