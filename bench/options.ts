@@ -20,6 +20,8 @@ export interface BenchOptions {
   strategies: Strategy[]
   // Ansible's `free` strategy only up to this N (each Ansible round costs minutes at N = 50 on 2 cores).
   freeMaxHosts: number
+  // Rerun: Ansible only in the first this-many rounds (default: every round).
+  ansibleRounds: number
   // Parts `first` runs at these N only (a fresh lab per tool and round); default: --hosts.
   firstHosts: number[]
   out?: string
@@ -30,7 +32,7 @@ const PARTS: Part[] = ['rerun', 'first', 'startup', 'profile', 'roundtrip', 'ima
 // Printed with any bad option, so the fix is on the screen.
 export const USAGE = `npx tsx bench/run.ts [--hosts 10,25,50] [--rounds 5] [--only rerun,first,startup,profile,roundtrip,image]
   [--playbook site|sample] [--image-mb 200] [--image-hosts 5,10,20] [--image-tools udpcast,scp] [--room-image-mb 8] [--strategies linear,free|none]
-  [--free-max-hosts 10] [--first-hosts 10] [--out FILE.md]`
+  [--free-max-hosts 10] [--ansible-rounds K] [--first-hosts 10] [--out FILE.md]`
 
 // argv → options; throws a one-line error naming the bad option.
 export function parseOptions(argv: string[]): BenchOptions {
@@ -47,6 +49,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'room-image-mb': { type: 'string', default: '8' },
       strategies: { type: 'string', default: 'linear,free' },
       'free-max-hosts': { type: 'string', default: '200' },
+      'ansible-rounds': { type: 'string' },
       'first-hosts': { type: 'string' },
       out: { type: 'string' },
     },
@@ -75,6 +78,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     roomImageMb: numbers(values['room-image-mb']!, 'room-image-mb', 1, 240)[0]!,
     strategies,
     freeMaxHosts: numbers(values['free-max-hosts']!, 'free-max-hosts', 1, 200)[0]!,
+    ansibleRounds: values['ansible-rounds'] === undefined ? Number(values.rounds) : numbers(values['ansible-rounds'], 'ansible-rounds', 1, 50)[0]!,
     firstHosts: values['first-hosts'] === undefined ? numbers(values.hosts!, 'hosts', 1, 200) : numbers(values['first-hosts'], 'first-hosts', 1, 200),
     out: values.out,
   }

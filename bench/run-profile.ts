@@ -27,7 +27,7 @@ export async function profileRerun(n: number, playbook: PlaybookName, imageMb: n
     mkdirSync(prof)
     const json = join(room.dir, 'summary.json')
     const argv = ['node', '--cpu-prof', `--cpu-prof-dir=${prof}`, BIN, ...room.labplayArgs, '--json', json]
-    const s = await timed(room.lab.controllerNs, argv, { env: { ...process.env, NO_COLOR: '1' }, cwd: room.dir })
+    const s = await timed(room.lab.controllerNs, argv, { env: { ...process.env, NO_COLOR: '1', LABPLAY_RECORDS: join(room.dir, 'runs.db') }, cwd: room.dir })
     expectOk('labplay --cpu-prof rerun', s, () => undefined)
     const summary = JSON.parse(readFileSync(json, 'utf8')) as JsonSummary
     const byTask = new Map<string, number[]>()

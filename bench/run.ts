@@ -24,7 +24,7 @@ try {
 
 const started = new Date()
 const log = (line: string) => console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(0)}s load ${loadNow()}] ${line}`)
-const cfg: BenchConfig = { rounds: o.rounds, playbook: o.playbook, imageMb: o.roomImageMb, benchDir: BENCH, strategies: o.strategies, freeMaxHosts: o.freeMaxHosts, log }
+const cfg: BenchConfig = { rounds: o.rounds, playbook: o.playbook, imageMb: o.roomImageMb, benchDir: BENCH, strategies: o.strategies, freeMaxHosts: o.freeMaxHosts, ansibleRounds: o.ansibleRounds, log }
 const sections: string[] = []
 const command = `npx tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim()
 
