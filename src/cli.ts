@@ -1,12 +1,13 @@
 import { setMaxListeners } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { homedir, userInfo } from 'node:os'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { InputError } from './errors.ts'
 import { Redactor } from './engine/redact.ts'
 import { ROOT } from './root.ts'
 import { parseOptions, USAGE, type Options } from './options.ts'
 import type { RunOptions } from './engine/run.ts'
+import type { Reporter } from './engine/events.ts'
 import type { Play } from './playbook/index.ts'
 
 
@@ -25,6 +26,8 @@ process.on('SIGTERM', onInterrupt)
 
 // argv → exit code; the only place that decides how labplay ends.
 async function main(argv: string[]): Promise<number> {
+  const command = SUBCOMMANDS[argv[0] ?? '']
+  if (command) return (await command()).main(argv.slice(1))
   const o = parseOptions(argv)
   if (o.help) return print(USAGE)
   if (o.version) return print(`labplay ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`)
@@ -62,25 +65,53 @@ async function main(argv: string[]): Promise<number> {
   return run(o, playbook, plays, { ...base, becomePassword })
 }
 
+// `labplay history|show|report …`: read the run record; each parses its own options. Loaded on demand:
+// the record's SQLite binding costs start-up time that a playbook run without it does not pay.
+const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
+  history: () => import('./records/history.ts'),
+  show: () => import('./records/show.ts'),
+  report: () => import('./report/cli.ts'),
+}
+
+// The run record's view of this run: where, and the command line with its secrets masked.
+async function recorded(o: Options, argv: string[], playbook: string, extraVars: Record<string, unknown>, reporter: Reporter): Promise<Reporter> {
+  const path = (await import('./records/db.ts')).recordsPath(o)
+  if (!path) return reporter
+  const { createRecorder, commandLine } = await import('./records/recorder.ts')
+  return createRecorder(reporter, {
+    path, playbook, command: commandLine(argv, (s) => secrets.text(s), extraVars),
+    user: process.env.SUDO_USER || userInfo().username, check: o.check, limit: o.limit, tags: o.tags,
+  })
+}
+
 type BaseOptions = Omit<RunOptions, 'playbook' | 'plays' | 'check' | 'diff' | 'forks' | 'timeoutMs' | 'verbosity' | 'reporter' | 'signal'>
 
 async function run(o: Options, playbook: string, plays: Play[], base: BaseOptions): Promise<number> {
   const [{ runPlaybook }, output] = await Promise.all([import('./engine/run.ts'), import('./output/index.ts')])
   const toStdout = o.json !== '-'
   const tty = toStdout && process.stdout.isTTY === true
-  const reporter = output.createReporter({
+  // --stale reads the record before anything else (a missing record is bad input: exit 5, no host touched).
+  const select = o.stale ? (await import('./records/stale.ts')).staleSelector((await import('./records/db.ts')).recordsPath(o)) : undefined
+  // --wake before the record and the live view start: bad --wake input leaves no run behind, and
+  // Ctrl-C while waiting leaves at once (exit 99), since no host has been touched yet.
+  if (o.wake) {
+    const [{ wake, wakeHosts }, { recordsPath }] = await Promise.all([import('./wake/index.ts'), import('./records/db.ts')])
+    const stream = toStdout ? process.stdout : process.stderr
+    await wake(wakeHosts(plays, base), { records: recordsPath(o), timeoutS: o.wakeTimeoutS, signal: abort.signal, write: (line) => stream.write(line) })
+  }
+  const reporter = await recorded(o, process.argv.slice(2), playbook, base.extraVars, output.createReporter({
     stream: toStdout ? process.stdout : process.stderr,
     tty,
     color: tty && !process.env.NO_COLOR,
     verbosity: o.verbosity,
     diff: o.diff,
-  })
+  }))
   if (o.hostKeyChecking === 'off') process.stderr.write('[WARNING]: host key checking is off: labplay cannot tell these hosts from impostors\n')
   running = true
   try {
     const { summary, retry } = await runPlaybook({
       ...base, playbook, plays, check: o.check, diff: o.diff, forks: o.forks, timeoutMs: o.taskTimeoutS * 1000,
-      verbosity: o.verbosity, reporter, signal: abort.signal,
+      verbosity: o.verbosity, reporter, signal: abort.signal, select,
     })
     await reporter.finish(summary)
     const retryFile = join(dirname(playbook), `${basename(playbook, extname(playbook))}.retry`)

@@ -27,6 +27,14 @@ export interface Options {
   taskTimeoutS: number
   hostKeyChecking: HostKeyChecking
   knownHosts?: string
+  // The run record: another file (--records), or none (--no-records); see src/records/db.ts recordsPath.
+  records?: string
+  noRecords: boolean
+  // Wake-on-LAN before the run (src/wake/): hosts that do not answer, waited for this many seconds.
+  wake: boolean
+  wakeTimeoutS: number
+  // Run only the roles whose inputs changed on a host since they last succeeded there (src/records/stale.ts).
+  stale: boolean
   help: boolean
   version: boolean
 }
@@ -35,6 +43,8 @@ export interface Options {
 export const DEFAULT_FORKS = 50
 export const DEFAULT_CONNECT_TIMEOUT_S = 10
 export const DEFAULT_TASK_TIMEOUT_S = 600
+// A PC that boots from its disk answers SSH within a minute or two: three is a bound, not an estimate.
+export const DEFAULT_WAKE_TIMEOUT_S = 180
 
 type Spec = { key: keyof Options; kind: 'flag' | 'value' | 'list' | 'count' }
 
@@ -61,6 +71,11 @@ const SPECS: Record<string, Spec> = {
   '--task-timeout': { key: 'taskTimeoutS', kind: 'value' },
   '--host-key-checking': { key: 'hostKeyChecking', kind: 'value' },
   '--known-hosts': { key: 'knownHosts', kind: 'value' },
+  '--records': { key: 'records', kind: 'value' },
+  '--no-records': { key: 'noRecords', kind: 'flag' },
+  '--wake': { key: 'wake', kind: 'flag' },
+  '--wake-timeout': { key: 'wakeTimeoutS', kind: 'value' },
+  '--stale': { key: 'stale', kind: 'flag' },
   '-h': { key: 'help', kind: 'flag' }, '--help': { key: 'help', kind: 'flag' },
   '--version': { key: 'version', kind: 'flag' },
 }
@@ -71,7 +86,7 @@ export function parseOptions(argv: string[]): Options {
     inventories: [], tags: [], skipTags: [], check: false, diff: false, forks: DEFAULT_FORKS, extraVars: [],
     become: false, askBecomePass: false, listHosts: false, listTasks: false, listTags: false, syntaxCheck: false,
     verbosity: 0, connectTimeoutS: DEFAULT_CONNECT_TIMEOUT_S, taskTimeoutS: DEFAULT_TASK_TIMEOUT_S,
-    hostKeyChecking: 'accept-new', help: false, version: false,
+    hostKeyChecking: 'accept-new', noRecords: false, wake: false, wakeTimeoutS: DEFAULT_WAKE_TIMEOUT_S, stale: false, help: false, version: false,
   }
   const raw: Record<string, unknown> = o as unknown as Record<string, unknown>
   const args = expand(argv)
@@ -104,6 +119,10 @@ export function parseOptions(argv: string[]): Options {
   if (!['strict', 'accept-new', 'off'].includes(o.hostKeyChecking)) {
     throw new InputError(`--host-key-checking '${o.hostKeyChecking}': expected strict, accept-new or off`)
   }
+  if (o.noRecords && o.records !== undefined) throw new InputError('--records and --no-records: give one or the other')
+  o.wakeTimeoutS = positiveInt(o.wakeTimeoutS, '--wake-timeout')
+  if (o.wake && o.noRecords) throw new InputError('--wake needs the run record (the MACs come from earlier runs): it cannot be used with --no-records')
+  if (o.stale && o.noRecords) throw new InputError('--stale compares with the run record: it cannot be used with --no-records')
   if (!o.playbook && !o.help && !o.version) throw new InputError('no playbook given: labplay PLAYBOOK [options] (see labplay --help)')
   return o
 }
@@ -139,6 +158,7 @@ function positiveInt(value: unknown, name: string): number {
 }
 
 export const USAGE = `usage: labplay PLAYBOOK [options]
+       labplay history|show|report [options]   (see labplay history --help)
 
 Runs a playbook (a path, or a name looked up in ./playbooks/) on the hosts of an inventory.
 
@@ -159,6 +179,13 @@ Runs a playbook (a path, or a name looked up in ./playbooks/) on the hosts of an
       --task-timeout SECONDS  kill a command that runs longer (default ${DEFAULT_TASK_TIMEOUT_S})
       --host-key-checking strict|accept-new|off   (default accept-new, like OpenSSH's)
       --known-hosts FILE    default ~/.ssh/known_hosts
+      --records FILE        the run record (default ~/.local/state/labplay/runs.db, or $LABPLAY_RECORDS)
+      --no-records          do not record this run
+      --wake                first send Wake-on-LAN packets to the hosts that do not answer (MACs
+                            recorded by earlier runs; inventory vars wol_broadcast, wol_port)
+      --wake-timeout SECONDS  how long to wait for woken hosts to answer SSH (default ${DEFAULT_WAKE_TIMEOUT_S})
+      --stale               run only the roles whose inputs changed on a host since they last
+                            succeeded there (kernel, image manifest, variables, role code)
       --list-hosts | --list-tasks | --list-tags | --syntax-check
       --json [FILE.json|-]  machine-readable summary (stdout when no file is given)
   -v, -vv, -vvv             more output (-vvv shows stack traces)

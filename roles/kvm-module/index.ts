@@ -141,4 +141,6 @@ export default defineRole({
       await h.run`udevadm control --reload && udevadm trigger --action=change --subsystem-match=misc --sysname-match=kvm`
     },
   },
+  // A new running kernel (or a new one waiting for the reboot) is what this role must see again: --stale reruns it.
+  inputs: ({ facts }) => ({ kernel: facts.kernel.running, newestKernel: facts.kernel.newestInstalled }),
 })

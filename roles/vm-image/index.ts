@@ -58,7 +58,12 @@ export default defineRole({
     },
     {
       name: 'the image matches its manifest and passes qemu-img check',
-      run: (h) => verifyImage(h, settings(h)),
+      run: async (h) => {
+        const s = settings(h)
+        await verifyImage(h, s)
+        // Verified (in check mode too): the run record remembers which image this host holds.
+        h.state('image', s.image.version)
+      },
     },
     {
       name: 'the image is read-only',

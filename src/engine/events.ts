@@ -1,4 +1,6 @@
 // What the engine tells the output layer; the output never reaches back into the engine.
+import type { Facts } from '../sdk/facts.types.ts'
+
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable'
 
 export interface TaskRef {
@@ -22,6 +24,15 @@ export type RunEvent =
   | { type: 'progress'; task: TaskRef; text: string }
   | { type: 'warn'; host: string; message: string }
   | { type: 'play-end'; play: string }
+  // A host's facts, once per run, as soon as they are read: the run record keeps them (kernel, MACs).
+  | { type: 'facts'; host: string; facts: Facts }
+  // h.state(key, value): a fact about this host worth remembering after the run (image → version).
+  | { type: 'host-state'; host: string; key: string; value: string }
+  // Once per host and role, before its first task: what the role's outcome depends on (code, variables with
+  // secrets hashed, the role's own inputs); the run record keeps it as the inputs of a success (--stale).
+  | { type: 'role-inputs'; host: string; role: string; inputs: Record<string, unknown> }
+  // --stale: whether the role runs on this host, and why (what changed, or since when nothing did).
+  | { type: 'role-selected'; host: string; role: string; run: boolean; reason: string }
 
 export interface TaskResult {
   status: HostStatus
@@ -42,6 +53,10 @@ export interface HostSummary {
   // Per task in run order, for --json.
   tasks: Array<{ play: string; role: string; task: string } & TaskResult>
   warnings: string[]
+  // Cut off by an interrupt while it still had work (the run record tells it from a finished host).
+  interrupted?: boolean
+  // --stale: each role's selection on this host, in play order (for --json).
+  selection?: Array<{ role: string; run: boolean; reason: string }>
 }
 
 export interface RunSummary {

@@ -94,6 +94,10 @@ export class RoleCatalog {
   names(): string[] {
     return [...this.files.keys()].sort()
   }
+  // The role's index.ts (its folder is the role's code, hashed for --stale).
+  file(name: string): string | undefined {
+    return this.files.get(name)
+  }
   defaults(name: string): Vars {
     return this.get(name).defaults
   }

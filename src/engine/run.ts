@@ -1,3 +1,4 @@
+import { dirname } from 'node:path'
 import pLimit from 'p-limit'
 import { connectLocal } from '../connection/local.ts'
 import { connectSsh } from '../connection/ssh.ts'
@@ -16,6 +17,7 @@ import { exitCode, newHostState, tally, type HostState } from './host-state.ts'
 import { allRefs, roleApplies, type PlannedTask } from './plan.ts'
 import { batches, preparePlay, type PreparedPlay, type PrepareOptions } from './prepare.ts'
 import type { Target } from './targets.ts'
+import { roleCodeHash, roleInputs, type RoleInputs } from './role-inputs.ts'
 
 export interface RunOptions extends PrepareOptions {
   playbook: string
@@ -29,6 +31,9 @@ export interface RunOptions extends PrepareOptions {
   reporter: Reporter
   signal: AbortSignal
   connect?: (target: Target) => Promise<Connection>
+  // --stale: given a role's inputs on a host, whether it runs there, and why (src/records/stale.ts).
+  // run: false skips every task of the role on that host with `reason` as the message.
+  select?: (host: string, role: string, inputs: Record<string, unknown>) => { run: boolean; reason: string }
 }
 
 export interface RunOutcome {
@@ -62,6 +67,8 @@ class Run {
   private readonly limit: ReturnType<typeof pLimit>
   private readonly local = connectLocal('localhost')
   private readonly startedAt = new Date()
+  // Role name → sha256 of its folder, computed once per run (role inputs).
+  private readonly codes = new Map<string, string>()
 
   constructor(
     private readonly opts: RunOptions,
@@ -82,7 +89,7 @@ class Run {
     }
     const interrupted = this.opts.signal.aborted
     const hosts = [...this.hosts.values()]
-    const summaries = hosts.map((h) => h.summary)
+    const summaries = hosts.map((h) => (h.unfinished && !h.dead ? { ...h.summary, interrupted: true } : h.summary))
     const summary: RunSummary = {
       playbook: this.opts.playbook,
       startedAt: this.startedAt.toISOString(),
@@ -123,6 +130,12 @@ class Run {
     const reached = new Set<number>()
     const notified = new Set<string>()
     const contexts = new Map<number, HostContext>()
+    // Role reference → why --stale leaves it out on this host (undefined: it runs); decided once, before its first task.
+    const staleWhy = new Map<number, string | undefined>()
+    const stale = (roleIndex: number, ctx: HostContext) => {
+      if (!staleWhy.has(roleIndex)) staleWhy.set(roleIndex, this.selectRole(play, state, roleIndex, ctx))
+      return staleWhy.get(roleIndex)
+    }
     const context = async (roleIndex: number) => {
       let ctx = contexts.get(roleIndex)
       if (!ctx) contexts.set(roleIndex, (ctx = await this.context(play, state, roleIndex)))
@@ -137,8 +150,10 @@ class Run {
         if (state.dead) return
       }
       for (const task of tasks) {
-        const ctx = await context(play.spec.roles.indexOf(task.roleRef))
-        const roleGate = () => (roleApplies(task.roleRef.when, { ...ctx.vars, facts: state.facts }) ? undefined : 'role condition is false')
+        const roleIndex = play.spec.roles.indexOf(task.roleRef)
+        const ctx = await context(roleIndex)
+        const unchanged = stale(roleIndex, ctx)
+        const roleGate = () => (roleApplies(task.roleRef.when, { ...ctx.vars, facts: state.facts }) ? undefined : 'role condition is false') ?? unchanged
         if (task.once) {
           const arrival: Arrival = { ctx, gate: roleGate }
           reached.add(task.ref.index)
@@ -191,6 +206,7 @@ class Run {
       const out = await (await state.conn!).exec(FACTS_SCRIPT, { timeoutMs: this.opts.connectTimeoutMs * 3, signal: this.opts.signal })
       if (out.code !== 0) throw new TaskFailed(`could not read facts: exit ${out.code}: ${out.stderr.trim().slice(0, 300)}`)
       state.facts = parseFacts(out.stdout)
+      this.emit({ type: 'facts', host: state.name, facts: state.facts })
     }
     ctx.facts = state.facts
   }
@@ -210,7 +226,42 @@ class Run {
         const task = this.current.get(state.name)
         if (task) this.emit({ type: 'progress', task, text })
       },
+      state: (key, value) => this.emit({ type: 'host-state', host: state.name, key, value }),
     })
+  }
+
+  // The role's inputs on this host (always: the run record keeps them), then --stale's verdict: the reason
+  // to skip the role, or undefined. Inputs that cannot be computed (the role's own inputs() threw) run the role.
+  private selectRole(play: PreparedPlay, state: HostState, roleIndex: number, ctx: HostContext): string | undefined {
+    const role = play.spec.roles[roleIndex]!.role
+    let inputs: RoleInputs
+    try {
+      inputs = roleInputs(this.opts.catalog.get(role), this.roleCode(role), ctx.vars, state.facts)
+    } catch (err) {
+      const reason = `its inputs could not be read: ${err instanceof Error ? err.message : String(err)}`
+      this.emit({ type: 'warn', host: state.name, message: `role '${role}': ${reason}` })
+      if (this.opts.select) this.selected(state, role, true, reason)
+      return undefined
+    }
+    this.emit({ type: 'role-inputs', host: state.name, role, inputs })
+    if (!this.opts.select) return undefined
+    const { run, reason } = this.opts.select(state.name, role, inputs)
+    this.selected(state, role, run, reason)
+    return run ? undefined : reason
+  }
+
+  private selected(state: HostState, role: string, run: boolean, reason: string): void {
+    ;(state.summary.selection ??= []).push({ role, run, reason })
+    this.emit({ type: 'role-selected', host: state.name, role, run, reason })
+  }
+
+  private roleCode(role: string): string {
+    let code = this.codes.get(role)
+    if (code === undefined) {
+      const file = this.opts.catalog.file(role)
+      this.codes.set(role, (code = file ? roleCodeHash(dirname(file)) : ''))
+    }
+    return code
   }
 
   // gate: why the task is skipped on this host, if it is; it may throw (a `when` on an undefined variable): failed.

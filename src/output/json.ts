@@ -34,6 +34,8 @@ function summaryJson(summary: RunSummary): Record<string, unknown> {
       skipped: h.skipped,
       warnings: [...h.warnings],
       tasks: h.tasks.map(taskJson),
+      // --stale only: each role's verdict on this host (runs or not, and why).
+      ...(h.selection ? { selection: h.selection.map((x) => ({ role: x.role, run: x.run, reason: x.reason })) } : {}),
     })),
   }
 }

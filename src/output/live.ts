@@ -7,6 +7,7 @@ import type { Reporter, RunEvent, RunSummary } from '../engine/events.ts'
 import { HIDDEN, collapsesDone, layoutFrame, type LiveFrame, type Slot, type ViewSize } from './layout.ts'
 import { createPalette, type Palette } from './palette.ts'
 import { formatRecap } from './recap.ts'
+import { groupedLines, selectionCount, type Verdict } from './selection.ts'
 import { PlayTally, expected, type HostNote } from './tally.ts'
 import { fit, oneLine, plural, taskLabel } from './text.ts'
 
@@ -16,6 +17,9 @@ export interface LiveOptions {
   columns?: number
   rows?: number
 }
+
+// Lines cut to the terminal's width are coloured after the cut.
+const PLAIN = createPalette(false)
 
 // Events only fold into the tally; the frame is recomputed at this pace, whatever the event rate.
 const REFRESH_MS = 100
@@ -55,6 +59,8 @@ function plainStyle(): Pick<ListrDefaultRendererOptions, 'color'> {
 // One play on screen: a Listr task for the header and one per play task, each ended by the tally.
 class LivePlay {
   readonly tally: PlayTally
+  // --stale's verdicts (role-selected events) of this play.
+  readonly verdicts: Verdict[] = []
   private readonly header = taskView()
   private readonly views = new Map<number, TaskView>()
   private readonly collapse: boolean
@@ -148,12 +154,18 @@ class LivePlay {
       return [...hostsBy].map(([message, hosts]) => fit(`  ${message}: ${hosts.join(', ')}`, width))
     }
     const lines: string[] = []
+    // --stale: the count first; why the roles that run were selected comes last, the first lines cut when space is short.
+    if (this.verdicts.length) lines.push(selectionCount(this.verdicts))
     if (this.tally.unreachable.length) {
       lines.push(this.paint.status('unreachable', `unreachable: ${plural(this.tally.unreachable.length, 'host')}`), ...groups(this.tally.unreachable))
     }
     for (const t of this.tally.tasks.filter((x) => x.failures.length)) {
       const label = fit(`failed: ${taskLabel(t.ref)}`, width - 12)
       lines.push(this.paint.status('failed', `${label} (${plural(t.failures.length, 'host')})`), ...groups(t.failures))
+    }
+    const running = this.verdicts.filter((v) => v.run)
+    for (const role of new Set(running.map((v) => v.role))) {
+      lines.push(...groupedLines(running.filter((v) => v.role === role), PLAIN).map((l) => this.paint.status('changed', fit(`  ${l}`, width))))
     }
     if (lines.length <= AFTER_PLAY_LINES) return lines
     return [...lines.slice(0, AFTER_PLAY_LINES - 1), `… ${lines.length - AFTER_PLAY_LINES + 1} more lines in the recap and --json`]
@@ -181,6 +193,8 @@ export function createLiveReporter(opts: LiveOptions): Reporter {
       } else if (e.type === 'play-end') {
         play?.end()
         play = undefined
+      } else if (play && e.type === 'role-selected') {
+        play.verdicts.push(e)
       } else if (play) {
         for (const t of play.tally.apply(e, Date.now())) play.finished(t.ref.index)
       } else if (e.type === 'host-unreachable' || e.type === 'warn') {

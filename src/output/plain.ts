@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream'
 import type { Reporter, RunEvent, RunSummary, TaskRef, TaskResult } from '../engine/events.ts'
 import { createPalette, type Palette } from './palette.ts'
 import { formatRecap } from './recap.ts'
+import { SelectionLines } from './selection.ts'
 import { PlayTally, type TaskTally } from './tally.ts'
 import { formatDuration, oneLine, plural, taskLabel } from './text.ts'
 
@@ -29,11 +30,14 @@ export function createPlainReporter(opts: PlainOptions): Reporter {
     pending.push(line)
   }
   let play: PlayTally | undefined
+  // --stale's verdicts of the current play.
+  let selection: SelectionLines | undefined
   const lastProgress = new Map<number, number>()
   const lostInTask = new Set<string>()
 
   const taskDone = (t: TaskTally): void => {
     if (t.ended.size === 0) return
+    selection?.flush(t.ref.role).forEach(write)
     write(taskSummary(t, opts.verbosity, paint))
   }
 
@@ -42,6 +46,7 @@ export function createPlainReporter(opts: PlainOptions): Reporter {
       const now = Date.now()
       if (e.type === 'play-start') {
         play = new PlayTally(e.play, e.hosts, e.tasks, e.batch)
+        selection = new SelectionLines(e.hosts.length, paint)
         lastProgress.clear()
         const batch = e.batch ? `, batch ${e.batch.index + 1}/${e.batch.count}` : ''
         write(paint.bold(`PLAY [${e.play}] (${plural(e.hosts.length, 'host')}${batch})`))
@@ -49,7 +54,12 @@ export function createPlainReporter(opts: PlainOptions): Reporter {
       }
       if (e.type === 'play-end') {
         play?.closeAll().forEach(taskDone)
+        selection?.flush().forEach(write)
         play = undefined
+        return
+      }
+      if (e.type === 'role-selected') {
+        selection?.add(e).forEach(write)
         return
       }
       const finished = play?.apply(e, now) ?? []
@@ -82,6 +92,7 @@ export function createPlainReporter(opts: PlainOptions): Reporter {
     },
     async finish(summary: RunSummary): Promise<void> {
       play?.closeAll().forEach(taskDone)
+      selection?.flush().forEach(write)
       play = undefined
       const text = [...pending, '', formatRecap(summary, opts.color)].join('\n')
       pending = []

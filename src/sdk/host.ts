@@ -65,6 +65,9 @@ export interface Host<V extends Vars = Vars> {
   warn(message: string): void
   // Free text for the live view of a long step.
   progress(text: string): void
+  // A fact about this host worth remembering after the run (the image version it holds…): kept in the
+  // run record (the report and --changed-since-last-run read it). key: ^[a-z][a-z0-9_.-]*$, value ≤ 1000 chars.
+  state(key: string, value: string): void
 }
 
 // A play-scoped step sees every healthy host and decides for each.
@@ -90,6 +93,8 @@ export interface HostOptions {
   timeoutMs: number
   signal: AbortSignal
   progress: (text: string) => void
+  // Where h.state reports go (the engine emits a host-state event); absent: nowhere.
+  state?: (key: string, value: string) => void
 }
 
 // A host context bound to one connection; `record` is swapped by the engine for every task.
@@ -222,7 +227,15 @@ export class HostContext implements Host<Vars> {
   progress(text: string): void {
     this.opts.progress(text)
   }
+  state(key: string, value: string): void {
+    if (typeof key !== 'string' || !STATE_KEY.test(key)) throw new TaskFailed(`h.state: key ${JSON.stringify(key)}: expected a lowercase letter, then letters, digits, '_', '.' or '-'`)
+    if (typeof value !== 'string' || value.length > STATE_VALUE_MAX) throw new TaskFailed(`h.state('${key}'): expected a string of at most ${STATE_VALUE_MAX} characters`)
+    this.opts.state?.(key, value)
+  }
 }
+
+const STATE_KEY = /^[a-z][a-z0-9_.-]*$/
+const STATE_VALUE_MAX = 1000
 
 function firstLine(command: string): string {
   const line = command.trim().split('\n')[0] ?? ''

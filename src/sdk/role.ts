@@ -1,4 +1,5 @@
 import type { Host, Play } from './host.ts'
+import type { Facts } from './facts.types.ts'
 import type { Vars } from '../vars.ts'
 
 // One step of a role on each host; its name is an outcome ("smb.conf listens on loopback only").
@@ -31,6 +32,10 @@ export interface RoleDefinition<V extends Vars> {
   defaults: V
   tasks: Array<Task<V>>
   handlers?: Record<string, (h: Host<V>) => Promise<unknown> | unknown>
+  // What else the role's outcome on a host depends on, beyond its code and variables (which labplay
+  // tracks itself): `--stale` reruns the role where this differs from its last success there. Plain
+  // JSON from facts and variables only (no command: it runs for every host, before the role's tasks).
+  inputs?: (h: { facts: Facts; vars: V }) => Record<string, unknown>
 }
 
 // Identity at run time, typed at authoring time: role authors get completion on h.vars.

@@ -1,0 +1,109 @@
+import { basename } from 'node:path'
+import type { Database } from 'better-sqlite3'
+import { InputError } from '../errors.ts'
+import { count, duration, localTime, parseReader, selectedHosts } from './args.ts'
+import { NoRecordsError, openRecords, recordsPath, type Records } from './db.ts'
+
+export const HISTORY_USAGE = `usage: labplay history [-l PATTERN] [-n N] [--json] [-i INVENTORY] [--records PATH]
+
+Recent runs, newest first, one line each: number, start (local time), duration, playbook, limit,
+hosts by outcome, exit code, user. \`labplay show NUMBER\` tells one run host by host.
+
+  -l, --limit PATTERN   only runs that touched these hosts (Ansible pattern, resolved against the inventory)
+  -n, --last N          this many runs (default ${20})
+  -i, --inventory SRC   inventory for -l's groups (repeatable; default ./inventory when it exists)
+      --records PATH    the run record (default $LABPLAY_RECORDS, else ~/.local/state/labplay/runs.db)
+      --json            machine-readable: one JSON array
+  -h, --help
+`
+
+// One run as history lists it (and --json prints it).
+export interface RunLine {
+  id: number
+  playbook: string
+  command: string
+  user: string
+  startedAt: string
+  endedAt: string | null
+  durationMs: number | null
+  exitCode: number | null
+  check: boolean
+  limit: string | null
+  tags: string | null
+  hosts: number
+  ok: number
+  changed: number
+  failed: number
+  unreachable: number
+  interrupted: number
+}
+
+// `labplay history …` → exit code; reads the record read-only.
+export async function main(argv: string[]): Promise<number> {
+  const o = parseReader('history', argv, { last: { type: 'string', short: 'n' } })
+  if (o.help) return print(HISTORY_USAGE)
+  if (o.positionals.length) throw new InputError(`unexpected argument '${o.positionals[0]}' (see labplay history --help)`)
+  const last = count(o.values.last, '--last', 20)
+  const path = recordsPath({ records: o.records })!
+  let records: Records
+  try {
+    records = openRecords(path, { readonly: true })
+  } catch (err) {
+    // No record yet is an empty history, not an error.
+    if (err instanceof NoRecordsError) return o.json ? print('[]\n') : print(`${err.message}\n`)
+    throw err
+  }
+  try {
+    const known = (records.db.prepare('SELECT host FROM run_hosts UNION SELECT host FROM hosts').pluck().all() as string[])
+    const hosts = await selectedHosts(o, known)
+    const runs = readRuns(records.db, last, hosts)
+    if (o.json) return print(`${JSON.stringify(runs, null, 2)}\n`)
+    if (!runs.length) return print(`no runs recorded${hosts ? ' for these hosts' : ''} in ${records.path}\n`)
+    return print(runs.map(formatRun).join('\n') + '\n')
+  } finally {
+    records.close()
+  }
+}
+
+// The newest `last` runs; with `hosts`, only runs that touched one of them, plus runs that never
+// finished (their hosts are unknown: only a finished run writes them).
+export function readRuns(db: Database, last: number, hosts?: Set<string>): RunLine[] {
+  const where = hosts ? 'WHERE r.ended_at IS NULL OR r.id IN (SELECT run_id FROM run_hosts WHERE host IN (SELECT value FROM json_each(?)))' : ''
+  const rows = db.prepare(`
+    SELECT r.id, r.playbook, r.command, r.user, r.started_at AS startedAt, r.ended_at AS endedAt, r.exit_code AS exitCode,
+      r.check_mode AS checkMode, r.limit_pattern AS "limit", r.tags,
+      COUNT(h.host) AS hosts,
+      COALESCE(SUM(h.status = 'ok'), 0) AS ok, COALESCE(SUM(h.status = 'changed'), 0) AS changed,
+      COALESCE(SUM(h.status = 'failed'), 0) AS failed, COALESCE(SUM(h.status = 'unreachable'), 0) AS unreachable,
+      COALESCE(SUM(h.status = 'interrupted'), 0) AS interrupted
+    FROM runs r LEFT JOIN run_hosts h ON h.run_id = r.id
+    ${where}
+    GROUP BY r.id ORDER BY r.id DESC LIMIT ?`).all(...(hosts ? [JSON.stringify([...hosts])] : []), last) as Array<Omit<RunLine, 'check' | 'durationMs'> & { checkMode: number }>
+  return rows.map(({ checkMode, ...r }) => ({
+    ...r,
+    check: checkMode === 1,
+    durationMs: r.endedAt ? Date.parse(r.endedAt) - Date.parse(r.startedAt) : null,
+  }))
+}
+
+// #12  2025-05-01 14:03:22  4.2s  site.yml  -l m5  hosts=18 ok=15 changed=2 failed=1 unreachable=0  exit=2  alice
+export function formatRun(r: RunLine): string {
+  const parts = [`#${r.id}`, localTime(r.startedAt), r.durationMs === null ? '-' : duration(r.durationMs), basename(r.playbook)]
+  if (r.limit) parts.push(`-l ${r.limit}`)
+  if (r.tags) parts.push(`-t ${r.tags}`)
+  if (r.check) parts.push('check')
+  if (r.endedAt === null) {
+    parts.push('not finished (killed, or the controller went down)')
+  } else {
+    const counts = `hosts=${r.hosts} ok=${r.ok} changed=${r.changed} failed=${r.failed} unreachable=${r.unreachable}`
+    parts.push(r.interrupted ? `${counts} interrupted=${r.interrupted}` : counts)
+    parts.push(r.exitCode === 99 ? 'exit=99 (interrupted)' : `exit=${r.exitCode}`)
+  }
+  parts.push(r.user)
+  return parts.join('  ')
+}
+
+function print(text: string): number {
+  process.stdout.write(text)
+  return 0
+}

@@ -1,0 +1,145 @@
+import type { Database } from 'better-sqlite3'
+import { basename } from 'node:path'
+import { InputError } from '../errors.ts'
+import { duration, exitMeaning, localTime, parseReader, selectedHosts } from './args.ts'
+import { openRecords, recordsPath } from './db.ts'
+
+export const SHOW_USAGE = `usage: labplay show RUN [-l PATTERN] [-D] [--json] [-i INVENTORY] [--records PATH]
+
+One recorded run: its command line, user, times and exit code, then each host (failed and
+unreachable first) with its tasks: status, duration, message. RUN is a number from
+\`labplay history\`, or \`last\` (the newest run; with -l, the newest that touched those hosts).
+
+  -l, --limit PATTERN   only these hosts (Ansible pattern, resolved against the inventory)
+  -D, --diff            the recorded diff of every changed file (runs made with -D)
+  -i, --inventory SRC   inventory for -l's groups (repeatable; default ./inventory when it exists)
+      --records PATH    the run record (default $LABPLAY_RECORDS, else ~/.local/state/labplay/runs.db)
+      --json            machine-readable: one JSON object
+  -h, --help
+`
+
+interface RunRow {
+  id: number
+  playbook: string
+  command: string
+  user: string
+  startedAt: string
+  endedAt: string | null
+  exitCode: number | null
+  check: boolean
+  limit: string | null
+  tags: string | null
+}
+
+interface TaskRow {
+  play: string
+  role: string
+  task: string
+  status: string
+  changed: boolean
+  durationMs: number
+  message: string | null
+  diff: string | null
+}
+
+interface HostRow {
+  host: string
+  status: string
+  ok: number
+  changed: number
+  failed: number
+  skipped: number
+  unreachable: number
+  message: string | null
+  tasks: TaskRow[]
+}
+
+// One run as show prints it (and --json gives it).
+export interface RunDetail extends RunRow {
+  hosts: HostRow[]
+}
+
+// Worst first: what the admin has to act on comes at the top.
+const ORDER: Record<string, number> = { failed: 0, unreachable: 1, interrupted: 2, changed: 3, ok: 4 }
+
+// `labplay show RUN …` → exit code; reads the record read-only.
+export async function main(argv: string[]): Promise<number> {
+  const o = parseReader('show', argv, { diff: { type: 'boolean', short: 'D' } })
+  if (o.help) return print(SHOW_USAGE)
+  const [which, ...extra] = o.positionals
+  if (which === undefined) throw new InputError("show: which run? give its number (see labplay history) or 'last'")
+  if (extra.length) throw new InputError(`unexpected argument '${extra[0]}': labplay show takes one run`)
+  if (which !== 'last' && !/^[1-9][0-9]{0,15}$/.test(which)) throw new InputError(`run '${which}': expected a run number (see labplay history) or 'last'`)
+  const records = openRecords(recordsPath({ records: o.records })!, { readonly: true })
+  try {
+    const known = records.db.prepare('SELECT host FROM run_hosts UNION SELECT host FROM hosts').pluck().all() as string[]
+    const hosts = await selectedHosts(o, known)
+    const id = which === 'last' ? lastRun(records.db, hosts) : Number(which)
+    const run = id === undefined ? undefined : readRun(records.db, id, hosts)
+    if (!run) throw new InputError(which === 'last' ? `no runs recorded${hosts ? ' for these hosts' : ''} in ${records.path}` : `run #${which} is not in the record at ${records.path}`)
+    return print(o.json ? `${JSON.stringify(run, null, 2)}\n` : formatRun(run, o.values.diff === true))
+  } finally {
+    records.close()
+  }
+}
+
+// The newest run (that touched one of `hosts`, when given).
+export function lastRun(db: Database, hosts?: Set<string>): number | undefined {
+  const row = hosts
+    ? db.prepare('SELECT MAX(run_id) FROM run_hosts WHERE host IN (SELECT value FROM json_each(?))').pluck().get(JSON.stringify([...hosts]))
+    : db.prepare('SELECT MAX(id) FROM runs').pluck().get()
+  return typeof row === 'number' ? row : undefined
+}
+
+// The run, its hosts worst first (then in run order), each with its tasks in the order they ran.
+export function readRun(db: Database, id: number, hosts?: Set<string>): RunDetail | undefined {
+  const run = db.prepare(`SELECT id, playbook, command, user, started_at AS startedAt, ended_at AS endedAt, exit_code AS exitCode,
+    check_mode AS "check", limit_pattern AS "limit", tags FROM runs WHERE id = ?`).get(id) as (Omit<RunRow, 'check'> & { check: number }) | undefined
+  if (!run) return undefined
+  const rows = (db.prepare(`SELECT host, status, ok, changed, failed, skipped, unreachable, message FROM run_hosts WHERE run_id = ? ORDER BY rowid`)
+    .all(id) as Array<Omit<HostRow, 'tasks'>>).filter((h) => !hosts || hosts.has(h.host))
+  const tasks = db.prepare(`SELECT play, role, task, status, changed, duration_ms AS durationMs, message, diff FROM task_results
+    WHERE run_id = ? AND host = ? ORDER BY seq`)
+  const sorted = rows.map((h, i) => ({ h, i })).sort((a, b) => (ORDER[a.h.status] ?? 5) - (ORDER[b.h.status] ?? 5) || a.i - b.i)
+  return {
+    ...run,
+    check: run.check === 1,
+    hosts: sorted.map(({ h }) => ({
+      ...h,
+      tasks: (tasks.all(id, h.host) as Array<Omit<TaskRow, 'changed'> & { changed: number }>).map((t) => ({ ...t, changed: t.changed === 1 })),
+    })),
+  }
+}
+
+export function formatRun(r: RunDetail, diff: boolean): string {
+  const lines = [
+    `run #${r.id}  ${basename(r.playbook)}${r.check ? '  (check mode)' : ''}`,
+    `  playbook  ${r.playbook}`,
+    `  command   ${r.command}`,
+    `  user      ${r.user}`,
+    `  started   ${localTime(r.startedAt)}`,
+    `  ended     ${r.endedAt ? `${localTime(r.endedAt)} (${duration(Date.parse(r.endedAt) - Date.parse(r.startedAt))})` : 'never: the run did not finish (killed, or the controller went down)'}`,
+    `  exit      ${r.exitCode ?? '-'} (${exitMeaning(r.exitCode)})`,
+  ]
+  if (r.endedAt && !r.hosts.length) lines.push('', 'no host of this run matches')
+  for (const h of r.hosts) {
+    lines.push('', `${h.host}  ${h.status}  ok=${h.ok} changed=${h.changed} unreachable=${h.unreachable} failed=${h.failed} skipped=${h.skipped}`)
+    if (h.message && (h.status === 'failed' || h.status === 'unreachable')) lines.push(`  => ${oneLine(h.message)}`)
+    for (const t of h.tasks) {
+      const name = t.role ? `${t.role} : ${t.task}` : t.task
+      lines.push(`  ${t.status.padEnd(11)} ${duration(t.durationMs).padStart(7)}  ${name}${t.message ? ` => ${oneLine(t.message)}` : ''}`)
+      if (diff && t.diff) lines.push(...t.diff.replace(/\n$/, '').split('\n').map((l) => `      ${l}`))
+    }
+  }
+  return `${lines.join('\n')}\n`
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s*\n\s*/g, ' ⏎ ')
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line
+}
+
+function print(text: string): number {
+  process.stdout.write(text)
+  return 0
+}
