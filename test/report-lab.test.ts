@@ -1,0 +1,67 @@
+import test from 'ava'
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { createLab, type Lab } from './lab/lab.ts'
+import { BIN, labplay, project } from './helpers/labplay.ts'
+import { openReport } from './helpers/report-browser.ts'
+
+// End to end: real runs on three lab hosts are recorded, one host goes dark for the second run,
+// and `labplay report` shows exactly that in a browser.
+let lab: Lab
+let dir: string
+const PLAYBOOK = `- name: Lab notice
+  hosts: lab
+  roles:
+    - role: lab-notice
+      vars:
+        room: m5
+`
+
+test.before(async () => {
+  lab = await createLab({ hosts: 3 })
+  dir = project({ 'site.yml': PLAYBOOK })
+})
+
+test.after.always(async () => {
+  await lab?.destroy()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+test('two recorded runs, one host down the second time: the report shows it unreachable and the others ok', async (t) => {
+  const records = join(dir, 'runs.db')
+  const env = { LABPLAY_RECORDS: records }
+  const [up1, up2, down] = lab.hosts.map((h) => h.name) as [string, string, string]
+
+  const first = await labplay(lab, [join(dir, 'site.yml')], { cwd: dir, env })
+  t.is(first.code, 0, first.stdout + first.stderr)
+  t.true(existsSync(records), 'the run was recorded where LABPLAY_RECORDS says')
+  await lab.stopSsh(down)
+  const second = await labplay(lab, [join(dir, 'site.yml'), '-T', '3'], { cwd: dir, env })
+  t.is(second.code, 4, second.stdout + second.stderr)
+
+  const page = join(dir, 'room.html')
+  const report = await promisify(execFile)('node', [BIN, 'report', '-o', page], { cwd: dir, env: { ...process.env, ...env, NO_COLOR: '1' }, timeout: 60_000 })
+  t.is(report.stdout.trim(), page)
+
+  const { page: browser, blocked, close } = await openReport(page)
+  t.teardown(close)
+  t.deepEqual(await browser.locator('#room tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-host'), tr.getAttribute('data-status')])),
+    [[up1, 'ok'], [up2, 'ok'], [down, 'unreachable']])
+  t.deepEqual(await browser.locator('#room thead th.role').allTextContents(), ['lab-notice'])
+  for (const host of [up1, up2]) {
+    t.regex(await browser.locator(`#room tr[data-host="${host}"] td[data-role="lab-notice"]`).getAttribute('data-status') ?? '', /^(ok|changed)$/)
+  }
+  t.deepEqual(await browser.locator('#unreachable-table tbody th').allTextContents(), [down])
+  t.regex(await browser.locator(`#unreachable-table tr[data-host="${down}"] td.message`).innerText(), /\S/)
+  t.is(await browser.locator('[data-count="unreachable"] b').innerText(), '1')
+  t.is(await browser.locator('#runs tbody tr').count(), 2)
+  t.deepEqual(await browser.locator('#runs td[data-col="exit"]').allTextContents(), ['4', '0'])
+  t.deepEqual(blocked, [])
+  // Kept after the test (the project folder is not): the picture of what was asserted.
+  const shot = join(mkdtempSync(join(tmpdir(), 'labplay-report-lab-')), 'room.png')
+  await browser.screenshot({ path: shot, fullPage: true })
+  t.log(`screenshot: ${shot}`)
+})

@@ -1,0 +1,80 @@
+import test from 'ava'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openRecords } from '../src/records/db.ts'
+import { readReport } from '../src/report/data.ts'
+import { renderReport } from '../src/report/html.ts'
+import { openReport } from './helpers/report-browser.ts'
+import { FAILED_MESSAGE, NEWEST_IMAGE, OLD_IMAGE, writeReportFixture } from './helpers/report-fixture.ts'
+
+// The report in a real browser (Debian's chromium through playwright-core): what a lab admin sees.
+const dir = mkdtempSync(join(tmpdir(), 'labplay-report-'))
+test.after.always(() => rmSync(join(dir, 'runs.db'), { force: true }))
+
+// A PNG's width and height, from its IHDR chunk.
+function pngSize(file: string): { width: number; height: number } {
+  const bytes = readFileSync(file)
+  if (bytes.subarray(1, 4).toString() !== 'PNG') throw new Error(`${file} is not a PNG`)
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) }
+}
+
+test('the fixture room in chromium: room table, failed cell, reboot, unreachable, images; offline; screenshot', async (t) => {
+  const db = join(dir, 'runs.db')
+  const { hosts } = writeReportFixture(db, { now: new Date() })
+  const records = openRecords(db, { readonly: true })
+  const html = renderReport(readReport(records.db, { records: db }))
+  records.close()
+  const file = join(dir, 'report.html')
+  writeFileSync(file, html)
+
+  const { page, blocked, close } = await openReport(file)
+  t.teardown(close)
+  let dialogs = 0
+  page.on('dialog', (d) => (dialogs++, void d.dismiss()))
+
+  // Room view: one row per host, in natural order.
+  const rows = page.locator('#room tbody tr')
+  t.is(await rows.count(), hosts.length)
+  t.deepEqual((await page.locator('#room tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-host')))).slice(0, 11),
+    ['m5-1', 'm5-2', 'm5-3', 'm5-4', 'm5-5', 'm5-6', 'm5-7', 'm5-8', 'm5-9', 'm5-10', 'm5-11'])
+  t.deepEqual(await page.locator('#room thead th.role').allTextContents(), ['kvm-module', 'udpcast', 'vm-image', 'samba-loopback', 'gdm-session'])
+
+  // The failed role: its status, a red background, the time of its last success, and the message not run as markup.
+  const failed = page.locator('#room tr[data-host="m5-7"] td[data-role="vm-image"]')
+  t.is(await failed.getAttribute('data-status'), 'failed')
+  t.regex(await failed.innerText(), /^failed\s*2 d ago$/)
+  t.is(await failed.evaluate((td) => getComputedStyle(td).backgroundColor), 'rgb(242, 139, 130)')
+  t.is(await page.locator('#room tr[data-host="m5-7"] td[data-col="status"]').getAttribute('title'), FAILED_MESSAGE)
+  t.is(await page.locator('#room tr[data-host="m5-1"] td[data-role="vm-image"]').getAttribute('data-status'), 'ok')
+  t.is(await page.locator('#room tr[data-host="m6-6"] td[data-role="vm-image"]').getAttribute('data-status'), 'none')
+  t.is(await page.locator('#room tr[data-host="m5-11"]').getAttribute('data-status'), 'unreachable')
+  t.is(await page.locator('script').count(), 0)
+  t.is(dialogs, 0)
+
+  // Header counts.
+  t.is(await page.locator('[data-count="hosts"] b').innerText(), '20')
+  t.is(await page.locator('[data-count="failing"] b').innerText(), '2')
+  t.is(await page.locator('[data-count="reboot-pending"] b').innerText(), '3')
+
+  // Reboot pending and unreachable lists.
+  t.deepEqual(await page.locator('#reboot-table tbody th').allTextContents(), ['m5-3', 'm5-10', 'm6-2'])
+  t.deepEqual(await page.locator('#unreachable-table tbody th').allTextContents(), ['m5-11', 'm6-8'])
+  t.is(await page.locator('#unreachable-table tr[data-host="m6-8"] td.message').innerText(), 'ssh: connect to host m6-8 port 22: Connection refused')
+
+  // Image versions: newest first with its count, and who lacks it.
+  t.deepEqual(await page.locator('#images-table tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-version'), tr.querySelector('td.num')?.textContent])),
+    [[NEWEST_IMAGE, '16'], [OLD_IMAGE, '3']])
+  t.deepEqual(await page.locator('#lacking-image .chip').allTextContents(), ['m5-7', 'm5-11', 'm6-6', 'm6-8'])
+  t.is(await page.locator('#runs tbody tr').count(), 4)
+
+  // Self-contained: the page asked for nothing beyond itself.
+  t.deepEqual(blocked, [])
+
+  const shot = join(dir, 'report.png')
+  await page.screenshot({ path: shot, fullPage: true })
+  t.log(`screenshot: ${shot}`)
+  const size = pngSize(shot)
+  t.true(statSync(shot).size > 20_000, 'a real picture, not a blank page')
+  t.true(size.width >= 1400 && size.height > 600, `${size.width}×${size.height}`)
+})
