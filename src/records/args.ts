@@ -73,14 +73,8 @@ export function localTime(iso: string): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
 }
 
-// 850ms, 4.2s, 3m05s, 1h02m.
-export function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`
-  const s = Math.round(ms / 1000)
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
-}
+// Durations as the recap prints them (850ms, 4.2s, 3m05s, 1h02m).
+export { formatDuration as duration } from '../output/text.ts'
 
 // What an exit code meant, as the README lists them.
 export function exitMeaning(code: number | null): string {

@@ -1,5 +1,6 @@
 import { basename } from 'node:path'
 import type { HostRow, ReportData, RoleCell, RunRow } from './data.ts'
+import { formatDuration } from '../output/text.ts'
 
 // Every value from the records file goes through this: host names, messages and playbook paths are
 // whatever the inventory and the hosts said, and the page must never run or render them as markup.
@@ -17,16 +18,6 @@ export function ago(iso: string, now: string): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ago`
   if (s < 48 * 3600) return `${Math.floor(s / 3600)} h ago`
   return `${Math.floor(s / 86400)} d ago`
-}
-
-// "1 min 12 s": a run's length at a glance.
-export function duration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`
-  const s = Math.round(ms / 1000)
-  if (s < 60) return `${s} s`
-  const m = Math.floor(s / 60)
-  if (m < 60) return `${m} min ${s % 60} s`
-  return `${Math.floor(m / 60)} h ${m % 60} min`
 }
 
 // ReportData → one self-contained page: inline CSS, no script, no fetch of any kind, so it opens from a
@@ -126,7 +117,7 @@ function roleCell(role: string, cell: RoleCell | undefined, now: string): string
 function runsTable(runs: RunRow[], now: string): string {
   const rows = runs.map((r) => {
     const counts = Object.entries(r.statuses).map(([s, n]) => `<span class="s-${cls(s)} pill">${escapeHtml(n)} ${escapeHtml(s)}</span>`).join(' ')
-    const length = r.endedAt ? duration(Date.parse(r.endedAt) - Date.parse(r.startedAt)) : '<span class="never">unfinished</span>'
+    const length = r.endedAt ? formatDuration(Date.parse(r.endedAt) - Date.parse(r.startedAt)) : '<span class="never">unfinished</span>'
     const exit = r.exitCode === undefined ? '—' : escapeHtml(r.exitCode)
     return `<tr data-run="${escapeHtml(r.id)}"><td class="num">#${escapeHtml(r.id)}</td><td>${time(r.startedAt, now, true)}</td><td>${length}</td><td title="${escapeHtml(r.playbook)}">${escapeHtml(basename(r.playbook))}${r.check ? ' <span class="tag">check</span>' : ''}</td><td>${r.limit ? `<code>${escapeHtml(r.limit)}</code>` : '—'}</td><td>${escapeHtml(r.user)}</td><td data-col="hosts" data-count="${escapeHtml(r.hosts)}">${counts}</td><td class="num exit-${r.exitCode === undefined ? 'none' : r.exitCode === 0 ? 'ok' : 'bad'}" data-col="exit">${exit}</td></tr>`
   })
