@@ -23,7 +23,8 @@ export async function runAnsible(room: Room, benchDir: string, strategy: Strateg
   }
   const ssh = `-o UserKnownHostsFile=${room.lab.knownHosts} -o StrictHostKeyChecking=yes`
   try {
-    const sample = await timed(room.lab.controllerNs, ['ansible-playbook', ...room.ansibleArgs, '-e', JSON.stringify({ ansible_ssh_common_args: ssh })], { env, cwd: room.dir })
+    // One Ansible rerun takes over 10 minutes at N = 50 on 2 cores.
+    const sample = await timed(room.lab.controllerNs, ['ansible-playbook', ...room.ansibleArgs, '-e', JSON.stringify({ ansible_ssh_common_args: ssh })], { env, cwd: room.dir, timeoutMs: 1_800_000 })
     const masters = mastersOf(cp)
     // The masters detach from ansible-playbook, so GNU time never counts them: their CPU is added here.
     return { ...sample, cpuS: sample.cpuS + masters.cpuS }
