@@ -33,6 +33,8 @@ const LOOP = [
   `  printf '\n%sE\n' "$__m"`,
   'done',
 ].join('\n')
+// For bench/loop/run.sh, which times this loop without SSH.
+export const SESSION_LOOP = LOOP
 
 const KILL_GRACE_MS = 5000
 
