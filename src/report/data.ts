@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import { naturalCompare } from './natural.ts'
+import { readRuns as readRunLines } from '../records/history.ts'
 
 // One role on one host, as role_state last saw it.
 export interface RoleCell {
@@ -97,17 +98,6 @@ interface RoleDbRow {
   success_at: string | null
 }
 
-interface RunDbRow {
-  id: number
-  playbook: string
-  user: string
-  started_at: string
-  ended_at: string | null
-  exit_code: number | null
-  check_mode: number
-  limit_pattern: string | null
-}
-
 // SQL → ReportData. Reads in one transaction so a run being recorded meanwhile is seen whole or not at all.
 export function readReport(db: Database.Database, opts: ReadOptions): ReportData {
   return db.transaction(() => read(db, opts))()
@@ -179,27 +169,20 @@ function read(db: Database.Database, opts: ReadOptions): ReportData {
   }
 }
 
-// The last `limit` runs; with a host selection, only runs that reached one of those hosts.
+// The last `limit` runs (with a host selection, those that reached one of them), as `labplay history`
+// reads them: host counts become the pills of the page.
 function readRuns(db: Database.Database, selected: Set<string> | undefined, limit: number): RunRow[] {
-  // .all(), not .iterate(): better-sqlite3 runs no other statement while an iterator is open.
-  const runs = db.prepare(`SELECT id, playbook, user, started_at, ended_at, exit_code, check_mode, limit_pattern FROM runs ORDER BY id DESC${selected ? '' : ' LIMIT ?'}`)
-    .all(...(selected ? [] : [limit])) as RunDbRow[]
-  const hostsOf = db.prepare(`SELECT host, status FROM run_hosts WHERE run_id = ?`)
-  const out: RunRow[] = []
-  for (const r of runs) {
-    if (out.length >= limit) break
-    const rh = hostsOf.all(r.id) as Array<{ host: string; status: string }>
-    if (selected && !rh.some((h) => selected.has(h.host))) continue
-    const statuses: Record<string, number> = {}
-    for (const h of rh) statuses[h.status] = (statuses[h.status] ?? 0) + 1
-    const row: RunRow = { id: r.id, playbook: r.playbook, user: r.user, startedAt: r.started_at, check: r.check_mode === 1, hosts: rh.length, statuses }
-    assign(row, 'endedAt', r.ended_at)
-    assign(row, 'exitCode', r.exit_code)
-    assign(row, 'limit', r.limit_pattern)
-    out.push(row)
-  }
-  return out
+  return readRunLines(db, limit, selected).map((r) => {
+    const statuses = Object.fromEntries(HOST_STATUSES.filter((s) => r[s] > 0).map((s) => [s, r[s]]))
+    const row: RunRow = { id: r.id, playbook: r.playbook, user: r.user, startedAt: r.startedAt, check: r.check, hosts: r.hosts, statuses }
+    assign(row, 'endedAt', r.endedAt)
+    assign(row, 'exitCode', r.exitCode)
+    assign(row, 'limit', r.limit)
+    return row
+  })
 }
+
+const HOST_STATUSES = ['ok', 'changed', 'failed', 'unreachable', 'interrupted'] as const
 
 // hosts.state is a JSON object of h.state() reports; a damaged value is shown as no image, not a crash.
 function imageOf(state: string | null): string | undefined {
