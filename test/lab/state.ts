@@ -30,6 +30,14 @@ export function labRoot(): string {
 
 const subnetLock = (root: string, x: number) => join(root, 'subnets', String(x))
 
+// Folders of the state root that are not labs: subnet claims, and what lab fixtures keep between runs.
+const NOT_LABS = new Set(['subnets', 'cache'])
+
+// Where a lab fixture keeps what outlives labs (downloaded packages, built images): never taken for a stale lab.
+export function labCache(name: string): string {
+  return join(labRoot(), 'cache', name)
+}
+
 // Claims a free 10.250.X.0/24 and the lab's folder atomically (exclusive create), so parallel test
 // files never collide, and records the lab at once so that no other process takes it for stale.
 export function claimLab(opts: { name?: string; prefix?: string; hosts: number; keep: boolean }): { record: LabRecord; dir: string } {
@@ -81,7 +89,7 @@ export function labFolders(): string[] {
   const root = labRoot()
   if (!existsSync(root)) return []
   return readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name !== 'subnets')
+    .filter((e) => e.isDirectory() && !NOT_LABS.has(e.name))
     .map((e) => e.name)
 }
 
