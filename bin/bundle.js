@@ -7,7 +7,7 @@ import { cacheRoot, contentHash, privateFolder, trustedFolder } from './cache.js
 const INPUTS = ['src', 'bin', 'tsconfig.json']
 
 // The CLI as one esbuild bundle (plus lazily loaded chunks), built once per install and content and
-// cached in the install's node_modules/.cache: start-up then skips transpiling and resolving every
+// cached in the install's node_modules/.labplay: start-up then skips transpiling and resolving every
 // TypeScript module of src/. `root` is the install's real path; it and the sources' sha256 make the
 // key, so a copied or moved install builds its own bundle. Undefined when no private cache can be had.
 export async function bundle(root) {

@@ -3,9 +3,12 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fro
 import { join, relative } from 'node:path'
 
 // The start-up cache lives inside the install, so the bundles' package imports resolve from the
-// install's own node_modules and labplay never loads code from outside its install.
+// install's own node_modules and labplay never loads code from outside its install. Directly in
+// node_modules (not node_modules/.cache/labplay, where other tools keep theirs): every folder node
+// searches for a package before the install's node_modules is then inside this private one, never
+// node_modules/.cache/node_modules, which whoever may write node_modules/.cache could fill.
 export function cacheRoot(root) {
-  return join(root, 'node_modules', '.cache', 'labplay')
+  return join(root, 'node_modules', '.labplay')
 }
 
 const uid = process.geteuid?.() ?? -1

@@ -29,18 +29,26 @@ const project = mkdtempSync(join(base, 'project-'))
 writeFileSync(join(project, 'inventory'), 'seat-1 ansible_connection=local\n')
 writeFileSync(join(project, 'site.yml'), `- hosts: all\n  roles:\n    - role: lab-notice\n      vars: { notice_dir: "${join(project, 'out')}", message: "from the real role" }\n`)
 
-function labplay(installDir: string, args: string[], env: NodeJS.ProcessEnv = {}): { code: number; out: string } {
-  const r = spawnSync('node', [join(installDir, 'bin', 'labplay.js'), ...args], { cwd: project, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8', timeout: 60_000 })
+interface Launch {
+  env?: NodeJS.ProcessEnv
+  // The install mounted read-only (a bind mount in a mount namespace of labplay's own).
+  readOnly?: boolean
+}
+
+function labplay(installDir: string, args: string[], how: Launch): { code: number; out: string } {
+  const node = ['node', join(installDir, 'bin', 'labplay.js'), ...args]
+  const argv = how.readOnly ? ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"', installDir, ...node] : node
+  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: project, env: { ...process.env, NO_COLOR: '1', ...how.env }, encoding: 'utf8', timeout: 60_000 })
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` }
 }
 
 // --version and a run of the role: the install's own answers, and the planted code never ran.
-function runsItsOwnCode(t: ExecutionContext, installDir: string, env: NodeJS.ProcessEnv = {}): void {
+function runsItsOwnCode(t: ExecutionContext, installDir: string, how: Launch = {}): void {
   rmSync(marker, { force: true })
   rmSync(join(project, 'out'), { recursive: true, force: true })
-  const version = labplay(installDir, ['--version'], env)
+  const version = labplay(installDir, ['--version'], how)
   t.is(version.out, `labplay ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`)
-  const ran = labplay(installDir, ['site.yml', '-i', 'inventory'], env)
+  const ran = labplay(installDir, ['site.yml', '-i', 'inventory'], how)
   t.is(ran.code, 0, ran.out)
   t.regex(readFileSync(join(project, 'out', 'notice'), 'utf8'), /^from the real role\n/)
   t.false(ran.out.includes('PLANTED'), ran.out)
@@ -76,11 +84,11 @@ test.serial('an install copied with cp -a runs only its own code, even where the
   writeFileSync(join(a, 'src', 'cli.ts'), PLANT + readFileSync(join(a, 'src', 'cli.ts'), 'utf8'))
   writeFileSync(join(a, 'roles', 'lab-notice', 'index.ts'), PLANT + readFileSync(join(a, 'roles', 'lab-notice', 'index.ts'), 'utf8'))
   writeFileSync(join(a, 'package.json'), JSON.stringify({ name: 'labplay', version: '6.6.6', type: 'module' }))
-  cpSync(join(b, 'node_modules', '.cache'), join(a, 'node_modules', '.cache'), { recursive: true })
-  t.true(plantInCache(join(a, 'node_modules', '.cache', 'labplay')).length > 2)
+  cpSync(join(b, 'node_modules', '.labplay'), join(a, 'node_modules', '.labplay'), { recursive: true })
+  t.true(plantInCache(join(a, 'node_modules', '.labplay')).length > 2)
   giveAway(a)
   runsItsOwnCode(t, b)
-  t.true(readdirSync(join(b, 'node_modules', '.cache', 'labplay')).filter((n) => n.startsWith('cli-')).length === 2, 'the copy built a bundle of its own')
+  t.true(readdirSync(join(b, 'node_modules', '.labplay')).filter((n) => n.startsWith('cli-')).length === 2, 'the copy built a bundle of its own')
 })
 
 // Changes to a fresh install's built cache: planted code in some of it, which then becomes someone else's.
@@ -111,7 +119,7 @@ for (const [title, tamper] of tampered) {
   test.serial(`${title}: the cache is rebuilt, never used`, (t) => {
     const dir = install(mkdtempSync(join(base, 'install-')))
     runsItsOwnCode(t, dir)
-    const cache = join(dir, 'node_modules', '.cache', 'labplay')
+    const cache = join(dir, 'node_modules', '.labplay')
     tamper(cache)
     runsItsOwnCode(t, dir)
     const stats = statSync(cache)
@@ -121,16 +129,16 @@ for (const [title, tamper] of tampered) {
   })
 }
 
-test.serial('without a usable cache labplay runs from its sources: the install\'s tsconfig, no tsx cache in the temporary folder', (t) => {
+test.serial('a read-only install runs from its sources, with the install\'s tsconfig and no tsx cache in the temporary folder', (t) => {
+  // No cache can be made there.
   const dir = install(mkdtempSync(join(base, 'install-')))
-  // node_modules/.cache is a file: no private cache folder can be made.
-  writeFileSync(join(dir, 'node_modules', '.cache'), '')
   // A tsconfig in the working directory whose paths would send `yaml` (which labplay imports) to planted code.
   writeFileSync(join(base, 'yaml.ts'), `import { writeFileSync } from 'node:fs'\nwriteFileSync(${JSON.stringify(marker)}, 'planted code ran')\nexport const parse = () => ({})\n`)
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { yaml: [join(base, 'yaml.ts')] } } }))
   const temp = mkdtempSync(join(base, 'tmp-'))
   try {
-    runsItsOwnCode(t, dir, { TMPDIR: temp })
+    runsItsOwnCode(t, dir, { env: { TMPDIR: temp }, readOnly: true })
+    t.false(existsSync(join(dir, 'node_modules', '.labplay')), 'no cache')
     t.deepEqual(readdirSync(temp), [], 'tsx wrote no cache')
   } finally {
     rmSync(join(project, 'tsconfig.json'))
