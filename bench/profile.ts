@@ -40,7 +40,7 @@ function areaOf(fn: string, url: string): string {
   if (!url) return fn === '(idle)' ? 'idle (waiting on I/O: network, child processes)' : fn === '(garbage collector)' ? 'garbage collector' : `${fn || 'native'} (V8/native)`
   if (url.startsWith('node:internal/modules')) return 'node module loader (node:internal/modules)'
   if (url.startsWith('node:')) return 'node internals (other)'
-  if (url.includes('/.cache/labplay/')) return 'labplay (bundled src, node_modules/.cache/labplay)'
+  if (url.includes('/node_modules/.labplay/')) return 'labplay (bundled src, node_modules/.labplay)'
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
   if (pkg) return pkg[1] === 'esbuild' || pkg[1] === 'tsx' || pkg[1] === 'get-tsconfig' ? `tsx/esbuild (TypeScript transform)` : `package ${pkg[1]}`
   const own = /\/(src\/[^/]+|roles\/[^/]+|bin)\//.exec(url)

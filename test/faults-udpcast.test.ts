@@ -89,3 +89,52 @@ test.serial('an image name holding shell syntax is refused clearly on every host
   }
   t.regex(ran.stdout, /image\.name: expected letters, digits, '\.', '_' or '-'/)
 })
+
+// A student with root on a seat of the room runs udp-sender there, hoping to serve the room its own
+// bytes. The room's range is udpcast_portbase 9000 with 5 pairs (the role's defaults).
+const RANGE = [9000, 9002, 9004, 9006, 9008]
+
+// Each rogue serves its zeros (the image's size) to whoever joins, and starts again once done (at most
+// 20 times, while /root/rogue.on exists); its log keeps every "New connection".
+async function withRogues(seat: string, ports: number[], extra: string, run: () => Promise<void>): Promise<string[]> {
+  await sh(seat, `head -c ${IMAGE.length} /dev/zero > /root/rogue.img && touch /root/rogue.on`)
+  for (const p of ports) {
+    const rogue = `udp-sender --nokbd --file /root/rogue.img --interface eth0 --portbase ${p} --min-receivers 1 --start-timeout 120 ${extra}`
+    await sh(seat, `setsid bash -c 'for i in $(seq 20); do [ -e /root/rogue.on ] || break; ${rogue}; done' >> /root/rogue-${p}.log 2>&1 < /dev/null &`)
+  }
+  try {
+    await waitFor('the rogue senders are up', async () => Number((await sh(seat, 'pgrep -c -x udp-sender || true')).trim()) === ports.length, 10_000)
+    await run()
+    return await Promise.all(ports.map((p) => sh(seat, `cat /root/rogue-${p}.log`)))
+  } finally {
+    await sh(seat, 'rm -f /root/rogue.on; for i in 1 2 3; do pkill -x udp-sender; sleep 0.3; done; rm -f /root/rogue-*.log; true')
+  }
+}
+
+test.serial('a rogue udp-sender waiting on every port pair of the room captures no receiver; the image arrives in one round', async (t) => {
+  const targets = names.slice(0, 3)
+  await Promise.all(targets.map((h) => sh(h, `rm -f ${FINAL}`)))
+  let ran: Awaited<ReturnType<typeof labplayRun>> | undefined
+  const logs = await withRogues(names[3]!, RANGE, '', async () => {
+    ran = await labplayRun(lab, [join(dir, 'site.yml'), '-e', '@manifest.json', '-t', 'udpcast', '-l', targets.join(',')], { cwd: dir, timeoutMs: 120_000 })
+  })
+  t.is(ran!.code, 0, shown(ran!))
+  t.notRegex(ran!.stdout, /round 1 failed/)
+  for (const [i, log] of logs.entries()) t.notRegex(log, /New connection/, `the rogue on ${RANGE[i]} got no receiver:\n${log}`)
+  for (const h of targets) {
+    t.regex(ran!.stdout, new RegExp(`changed: \\[${h}\\] .*received 40\\.0 MB by multicast$`, 'm'))
+    t.is(await sh(h, `sha256sum < ${FINAL} | cut -c1-64`), `${SHA}\n`, `${h} holds the real image`)
+  }
+})
+
+test.serial('a rogue udp-sender calling the room on its base port spoils at most one round; the image arrives intact from the real sender', async (t) => {
+  const targets = names.slice(0, 3)
+  await Promise.all(targets.map((h) => sh(h, `rm -f ${FINAL}`)))
+  let ran: Awaited<ReturnType<typeof labplayRun>> | undefined
+  await withRogues(names[3]!, [RANGE[0]!], '--rexmit-hello-interval 100', async () => {
+    ran = await labplayRun(lab, [join(dir, 'site.yml'), '-e', '@manifest.json', '-t', 'udpcast', '-l', targets.join(',')], { cwd: dir, timeoutMs: 180_000 })
+  })
+  t.is(ran!.code, 0, shown(ran!))
+  for (const h of targets) t.is(await sh(h, `sha256sum < ${FINAL} | cut -c1-64`), `${SHA}\n`, `${h} holds the real image`)
+  for (const h of names) t.is(await sh(h, 'pgrep -a -x "udp-sender|udp-receiver" || true'), '', `${h}: no udpcast process left`)
+})

@@ -46,6 +46,9 @@ async function must(host: string, command: string, input?: Buffer): Promise<stri
   return r.stdout
 }
 
+// The room's ports: udpcast_portbase 9000 and 5 pairs (the role's defaults); the pair a sender used.
+const RANGE = [9000, 9002, 9004, 9006, 9008]
+const portOf = (senderArgs: string) => Number(/--portbase (\d+)/.exec(senderArgs)?.[1])
 const senders = (): string[] => readFileSync(join(dir, 'sender.log'), 'utf8').split('\n').filter(Boolean)
 const sumOf = (host: string) => must(host, `sha256sum < ${FINAL} 2>/dev/null || true`)
 const inode = (host: string) => must(host, `stat -c '%i %.9Y' ${FINAL}`)
@@ -83,6 +86,7 @@ test.serial('one multicast round fills five hosts, verified; the host with the r
   t.log(`first run ${Date.now() - started} ms`)
   t.is(ran.code, 0, ran.stdout + ran.stderr)
   t.deepEqual(senders().map((l) => /--min-receivers (\d+)/.exec(l)?.[1]), ['5'], 'one stream for all five')
+  t.true(RANGE.includes(portOf(senders()[0]!)), senders()[0])
   t.regex(senders()[0]!, /--max-bitrate 600m --retries-until-drop 10/)
   for (const h of names.slice(0, 5)) {
     t.deepEqual(ran.recap.get(h), { ok: 3, changed: 1, unreachable: 0, failed: 0, skipped: 0 }, h)
@@ -117,6 +121,8 @@ test.serial('a receiver killed mid-transfer ends in a retry round, then the host
   t.log(`kill and retry run ${Date.now() - started} ms`)
   t.is(ran.code, 0, ran.stdout + ran.stderr)
   t.deepEqual(senders().slice(1).map((l) => /--min-receivers (\d+)/.exec(l)?.[1]), ['3', '1'], 'a second round for the killed host only')
+  const [first, second] = senders().slice(1).map(portOf)
+  t.true(RANGE.includes(first!) && RANGE.includes(second!) && first !== second, `each round on its own pair of the room's range: ${first}, ${second}`)
   t.regex(ran.stdout, new RegExp(`\\[WARNING\\]: \\[${b}\\] round 1 failed, retrying: incomplete copy .*receiver killed by signal 9`))
   t.regex(ran.stdout, new RegExp(`changed: \\[${b}\\] .*received 24\\.0 MB by multicast \\(round 2\\)`))
   for (const h of [a, c]) t.regex(ran.stdout, new RegExp(`changed: \\[${h}\\] .*received 24\\.0 MB by multicast$`, 'm'))

@@ -27,11 +27,20 @@ function prepare(s: Settings): string {
   return `mkdir -p -- ${quote(dirOf(s.final))} && rm -f -- ${quote(s.part)} ${quote(stampOf(s.part))}`
 }
 
-export function receiverArgs(s: Settings, iface: string): Array<string | number> {
+// One multicast round's rendezvous: its port pair (ports.ts) and the sender's unicast address.
+export interface Rendezvous {
+  portbase: number
+  sender: string
+}
+
+// --mcast-rdv-address: the receiver asks the sender's own address for the stream instead of
+// broadcasting the request to the room, where any seat running a udp-sender could answer it first.
+export function receiverArgs(s: Settings, iface: string, rdv: Rendezvous): Array<string | number> {
   return [
     'udp-receiver', '--nokbd', '--no-progress',
     '--interface', iface,
-    '--portbase', s.portbase,
+    '--portbase', rdv.portbase,
+    '--mcast-rdv-address', rdv.sender,
     '--start-timeout', s.startTimeoutS,
     '--receive-timeout', s.receiveTimeoutS,
   ]
@@ -42,12 +51,12 @@ export function receiverArgs(s: Settings, iface: string): Array<string | number>
 // reread was most of the time past the network's limit: BENCHMARKS.md). The sum goes in the .part's
 // checksum stamp (checksum.ts format: sha256, then size, mtime and inode once the file is closed), which
 // the role's verification then reads instead of hashing. A failure anywhere in the pipe fails the job.
-export function receiverCommand(s: Settings, iface: string): string {
+export function receiverCommand(s: Settings, iface: string, rdv: Rendezvous): string {
   const [part, stamp] = [quote(s.part), quote(stampOf(s.part))]
   const tmp = quote(`${stampOf(s.part)}.tmp`)
   const pipeline = [
     'set -o pipefail',
-    `${line(receiverArgs(s, iface))} | tee -- ${part} | sha256sum >${tmp} || { r=$?; rm -f -- ${tmp}; exit $r; }`,
+    `${line(receiverArgs(s, iface, rdv))} | tee -- ${part} | sha256sum >${tmp} || { r=$?; rm -f -- ${tmp}; exit $r; }`,
     `printf '%s %s\\n' "$(cut -d' ' -f1 ${tmp})" "$(stat -c '%s %.9Y %i' -- ${part})" >${tmp}.2 && mv -f -- ${tmp}.2 ${stamp}; r=$?`,
     `rm -f -- ${tmp}; exit $r`,
   ].join('\n')
@@ -55,12 +64,12 @@ export function receiverCommand(s: Settings, iface: string): string {
 }
 
 // --min-wait 0: start as soon as every target is there; --max-wait: start without stragglers after that long.
-export function senderArgs(s: Settings, iface: string, receivers: number): Array<string | number> {
+export function senderArgs(s: Settings, iface: string, receivers: number, portbase: number): Array<string | number> {
   return [
     'udp-sender', '--nokbd',
     '--file', s.manifest.source,
     '--interface', iface,
-    '--portbase', s.portbase,
+    '--portbase', portbase,
     '--min-receivers', receivers,
     '--min-wait', 0,
     '--max-wait', s.maxWaitS,
@@ -70,8 +79,8 @@ export function senderArgs(s: Settings, iface: string, receivers: number): Array
   ]
 }
 
-export function senderCommand(s: Settings, iface: string, receivers: number): string {
-  return job(senderArgs(s, iface, receivers))
+export function senderCommand(s: Settings, iface: string, receivers: number, portbase: number): string {
+  return job(senderArgs(s, iface, receivers, portbase))
 }
 
 // A single target: the bytes arrive on stdin through the host's own SSH connection.

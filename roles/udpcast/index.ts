@@ -31,8 +31,10 @@ export default defineRole({
     images_dir: '/srv/labplay/images',
     // A host of the play that sends (its image.source); empty: the controller sends.
     udpcast_sender_host: '',
-    // udpcast uses this port and the next; every room on a shared network segment needs its own.
+    // The first of the room's ports; every room on a shared network segment needs its own range.
     udpcast_portbase: 9000,
+    // Port pairs the room owns from udpcast_portbase on; each transfer round draws one at random.
+    udpcast_port_pairs: 5,
     // Cap of the raw stream: 60% of a 1 Gbit/s room switch, leaving room for NFS homes and the campus uplink.
     udpcast_max_bitrate: '600m',
     // Seconds the sender and the receivers wait for each other before the data flows.

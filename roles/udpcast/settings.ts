@@ -10,7 +10,9 @@ export interface Settings {
   // Where bytes land before they are verified; beside `final` so the rename is atomic.
   part: string
   senderHost: string
+  // The room's ports: portbase … portbase + 2 × portPairs − 1; each round draws a pair (ports.ts).
   portbase: number
+  portPairs: number
   maxBitrate: string
   bitsPerSecond: number
   startTimeoutS: number
@@ -41,6 +43,8 @@ export function readSettings(vars: Vars): Settings {
   const maxBitrate = text(vars.udpcast_max_bitrate, 'udpcast_max_bitrate').toLowerCase()
   const portbase = whole(vars.udpcast_portbase, 'udpcast_portbase', 1024, 65534)
   if (portbase % 2 !== 0) throw new Error(`udpcast_portbase: expected an even port (udpcast uses it and the next one), got ${portbase}`)
+  const portPairs = whole(vars.udpcast_port_pairs, 'udpcast_port_pairs', 2, 1000)
+  if (portbase + 2 * portPairs > 65536) throw new Error(`udpcast_port_pairs: the room's ports ${portbase}-${portbase + 2 * portPairs - 1} go past 65535`)
   const startTimeoutS = whole(vars.udpcast_start_timeout_s, 'udpcast_start_timeout_s', 1)
   const maxWaitS = whole(vars.udpcast_max_wait_s, 'udpcast_max_wait_s', 0)
   if (maxWaitS >= startTimeoutS) throw new Error(`udpcast_max_wait_s (${maxWaitS}) must be below udpcast_start_timeout_s (${startTimeoutS}): the receivers give up after the start timeout`)
@@ -50,6 +54,7 @@ export function readSettings(vars: Vars): Settings {
     part: `${final}.part`,
     senderHost: vars.udpcast_sender_host === undefined || vars.udpcast_sender_host === null ? '' : text(vars.udpcast_sender_host, 'udpcast_sender_host', true),
     portbase,
+    portPairs,
     maxBitrate,
     bitsPerSecond: bitrate(maxBitrate),
     startTimeoutS,

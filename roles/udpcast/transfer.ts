@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { Host, Play } from 'labplay'
 import { copyCommand, discardCommand, installCommand, killCommand, localCopyCommand, parseJob, receiverCommand, resolveCommand, routeCommand, senderCommand, sizeCommand } from './commands.ts'
 import { interfaceFor, isIPv4, parseGetent, parseRoute } from './network.ts'
+import { freshPortbase } from './ports.ts'
 import { formatBytes, formatRate, hostList, SenderWatch } from './progress.ts'
 import { roundTimeoutMs, type Settings } from './settings.ts'
 
@@ -44,7 +45,7 @@ export async function deliver(play: Play, targets: Array<{ host: Host; settings:
   const groups = new Map<string, typeof targets>()
   for (const t of targets) {
     const s = t.settings
-    const key = JSON.stringify([s.manifest, s.senderHost, s.portbase, s.maxBitrate, s.startTimeoutS, s.receiveTimeoutS, s.maxWaitS, s.retriesUntilDrop, s.unicastSingle])
+    const key = JSON.stringify([s.manifest, s.senderHost, s.portbase, s.portPairs, s.maxBitrate, s.startTimeoutS, s.receiveTimeoutS, s.maxWaitS, s.retriesUntilDrop, s.unicastSingle])
     groups.set(key, [...(groups.get(key) ?? []), t])
   }
   for (const group of groups.values()) await deliverGroup(play, group[0]!.settings, new Map(group.map((t) => [t.host, t.settings])))
@@ -62,8 +63,10 @@ async function deliverGroup(play: Play, s: Settings, targets: Map<Host, Settings
     return
   }
   let pending = hosts
+  let portbase: number | undefined
   for (const round of [1, 2]) {
-    const failed = await transferRound(play, s, sender, pending.map((h) => [h, targets.get(h)!] as const), round)
+    portbase = freshPortbase(s, portbase)
+    const failed = await transferRound(play, s, sender, pending.map((h) => [h, targets.get(h)!] as const), round, portbase)
     if (failed.size === 0) return
     pending = [...failed.keys()]
     if (round === 2) for (const [h, why] of failed) play.failHost(h, `${why} (after 2 rounds)`)
@@ -125,7 +128,7 @@ async function receiverInterface(h: Host, senderAddress: string): Promise<string
 }
 
 // One round: every pending host ends renamed into place or with the reason it did not.
-async function transferRound(play: Play, s: Settings, sender: Sender, targets: ReadonlyArray<readonly [Host, Settings]>, round: number): Promise<Map<Host, string>> {
+async function transferRound(play: Play, s: Settings, sender: Sender, targets: ReadonlyArray<readonly [Host, Settings]>, round: number, portbase: number): Promise<Map<Host, string>> {
   const failed = new Map<Host, string>()
   const remote = targets.filter(([h]) => h !== sender.host)
   const own = targets.find(([h]) => h === sender.host)
@@ -137,7 +140,7 @@ async function transferRound(play: Play, s: Settings, sender: Sender, targets: R
     const [h, hs] = remote[0]!
     jobs.push(copy(play, s, h, hs, suffix).then((why) => void (why && failed.set(h, why))))
   } else if (remote.length > 0) {
-    jobs.push(multicast(play, s, sender, remote, suffix).then((out) => out.forEach((why, h) => failed.set(h, why))))
+    jobs.push(multicast(play, s, sender, remote, suffix, portbase).then((out) => out.forEach((why, h) => failed.set(h, why))))
   }
   await Promise.all(jobs)
   return failed
@@ -186,7 +189,7 @@ export function throttle(bitsPerSecond: number, onBytes: (total: number) => void
 }
 
 // Receivers on every target, then one sender for all of them; each host then verifies its own bytes.
-async function multicast(play: Play, s: Settings, sender: Sender, targets: ReadonlyArray<readonly [Host, Settings]>, suffix: string): Promise<Map<Host, string>> {
+async function multicast(play: Play, s: Settings, sender: Sender, targets: ReadonlyArray<readonly [Host, Settings]>, suffix: string, portbase: number): Promise<Map<Host, string>> {
   const failed = new Map<Host, string>()
   const limitMs = roundTimeoutMs(s)
   const names = hostList(targets.map(([h]) => h.name))
@@ -197,12 +200,12 @@ async function multicast(play: Play, s: Settings, sender: Sender, targets: Reado
     else failed.set(h, `no interface toward the sender ${sender.address}`)
   }))
   if (ready.length === 0) return failed
-  const receivers = new Map(ready.map(([h, hs, iface]) => [h, start((onStdout) => h.exec(receiverCommand(hs, iface), { mutating: true, timeoutMs: limitMs, onStdout }))]))
+  const receivers = new Map(ready.map(([h, hs, iface]) => [h, start((onStdout) => h.exec(receiverCommand(hs, iface, { portbase, sender: sender.address }), { mutating: true, timeoutMs: limitMs, onStdout }))]))
   await Promise.all([...receivers.values()].map((r) => r.pid))
   const watch = new SenderWatch(s.manifest.size, ready.length)
   const feed = (chunk: string) => watch.feed(chunk, Date.now())
-  const sending = start((onStdout) => sender.exec(senderCommand(s, sender.iface, ready.length), { timeoutMs: limitMs, onStdout, onStderr: feed }))
-  const timer = setInterval(() => play.progress(`multicast${suffix} from ${sender.label} to ${names}: ${watch.text(Date.now())}`), 1000)
+  const sending = start((onStdout) => sender.exec(senderCommand(s, sender.iface, ready.length, portbase), { timeoutMs: limitMs, onStdout, onStderr: feed }))
+  const timer = setInterval(() => play.progress(`multicast${suffix} from ${sender.label} to ${names} on ports ${portbase}-${portbase + 1}: ${watch.text(Date.now())}`), 1000)
   // Nobody left to send to: the sender would otherwise wait for its start timeout.
   const allDone = Promise.all([...receivers.values()].map((r) => r.done))
   void allDone.then(() => Promise.race([sending.done, grace()])).then(() => stop(sending, sender.exec))

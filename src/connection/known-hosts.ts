@@ -1,6 +1,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { shQuote } from './bash.ts'
+import { withFileLock } from './file-lock.ts'
 import { blobKeyType, fingerprint, knownHostsName, knownKeyTypes, lookupHostKey, parseKnownHosts } from './known-hosts-match.ts'
 import type { HostKeyVerdict } from './known-hosts-match.ts'
 import type { HostKeyChecking } from './types.ts'
@@ -19,15 +20,15 @@ export async function checkHostKey(
   if (mode === 'off') return { accepted: true, recorded: false }
   const verdict = lookupHostKey(parseKnownHosts(await readKnownHosts(file)), host, port, key)
   if (verdict.status !== 'new' || mode === 'strict') return decide(verdict, file, host, port, key)
-  return serialized(file, async () => {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 })
+  return serialized(file, () => withFileLock(file, async () => {
     const text = await readKnownHosts(file)
     const fresh = lookupHostKey(parseKnownHosts(text), host, port, key)
     if (fresh.status !== 'new') return decide(fresh, file, host, port, key)
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 })
     const line = `${knownHostsName(host, port)} ${blobKeyType(key)} ${key.toString('base64')}\n`
     await appendFile(file, text === '' || text.endsWith('\n') ? line : `\n${line}`)
     return { accepted: true, recorded: true }
-  })
+  }))
 }
 
 // The handshake's host key algorithms, types already known for the host first, so that a host
@@ -94,7 +95,9 @@ async function readKnownHosts(file: string): Promise<string> {
 const appends = new Map<string, Promise<unknown>>()
 
 // Appends to one file happen one at a time, each after re-reading it, so parallel connects neither
-// interleave lines nor record the same host twice.
+// interleave lines nor record the same host twice: within this process by a queue, across processes
+// by a lock file (an append under a lock, not a rewrite and rename, keeps the file's owner, mode and
+// links, and never loses a line that ssh(1), which takes no lock, appended meanwhile).
 function serialized<T>(file: string, task: () => Promise<T>): Promise<T> {
   const next = (appends.get(file) ?? Promise.resolve()).then(task, task)
   appends.set(file, next.catch(() => undefined))

@@ -1,26 +1,37 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { realpathSync, renameSync, rmSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { ROOT } from '../root.ts'
+import { cacheRoot, contentHash, privateFolder, trustedFile } from '../../bin/cache.js'
+import { CACHE_KEY, ROOT } from '../root.ts'
+
+// Files of a role's folder that esbuild may bundle: their contents key the role's bundle.
+const CODE = /\.(?:[cm]?[jt]s|json)$/
 
 // A role as one cached ES module (its files and the SDK it imports, bundled by esbuild), so labplay's
 // start-up bundle loads roles without starting tsx's loader thread: ~250 ms of every run
-// (BENCHMARKS.md, start-up profile). Rebuilt when any .ts file of the role's folder or of src/sdk changes.
-// Resolves undefined when the role cannot be bundled (a syntax error, an import esbuild cannot follow):
-// the caller then loads it through tsx, whose error messages name the problem.
+// (BENCHMARKS.md, start-up profile). Keyed by the start-up bundle's key (this install and its sources),
+// the role's real path and the contents of its folder's code; kept in the install's private cache.
+// Resolves undefined when the role cannot be bundled (a syntax error, an import esbuild cannot follow,
+// an import from outside its folder and src/): the caller then loads it through tsx, whose error
+// messages name the problem.
 export async function bundledRole(file: string): Promise<string | undefined> {
-  const cache = join(ROOT, 'node_modules', '.cache', 'labplay', 'roles')
-  const key = createHash('sha256').update(`${file}\0${sourceKey(dirname(file))}\0${sdkKey()}`).digest('hex').slice(0, 24)
-  const out = join(cache, `${key}.mjs`)
-  if (existsSync(out)) return out
+  const cache = join(cacheRoot(ROOT), 'roles')
+  if (!CACHE_KEY || !privateFolder(cache)) return undefined
+  let tmp: string | undefined
   try {
+    const real = realpathSync(file)
+    const folder = dirname(real)
+    const code = contentHash(folder, [folder], (name) => CODE.test(name))
+    const out = join(cache, `${createHash('sha256').update(`${CACHE_KEY}\0${real}\0${code}`).digest('hex').slice(0, 32)}.mjs`)
+    if (trustedFile(out)) return out
+    rmSync(out, { force: true })
+    tmp = `${out}.tmp-${process.pid}.mjs`
     const { build } = await import('esbuild')
-    mkdirSync(cache, { recursive: true })
-    const tmp = `${out}.tmp-${process.pid}.mjs`
-    await build({
-      entryPoints: [file],
+    const { metafile } = await build({
+      absWorkingDir: '/',
+      entryPoints: [real],
       outfile: tmp,
       bundle: true,
       format: 'esm',
@@ -28,6 +39,7 @@ export async function bundledRole(file: string): Promise<string | undefined> {
       target: 'node20',
       // npm packages (zx…) stay imports, resolved from labplay's node_modules; the SDK is bundled in.
       packages: 'external',
+      metafile: true,
       plugins: [{
         name: 'labplay-role',
         setup(b) {
@@ -44,27 +56,12 @@ export async function bundledRole(file: string): Promise<string | undefined> {
       }],
       logLevel: 'silent',
     })
+    const covered = (path: string) => path.startsWith(join(ROOT, 'src') + '/') || (path.startsWith(`${folder}/`) && CODE.test(path))
+    if (!Object.keys(metafile.inputs).every((input) => covered(`/${input}`))) throw new Error('the role imports code its cache key does not cover')
     renameSync(tmp, out)
-    return out
+    return trustedFile(out) ? out : undefined
   } catch {
-    rmSync(`${out}.tmp-${process.pid}.mjs`, { force: true })
+    if (tmp) rmSync(tmp, { force: true })
     return undefined
   }
-}
-
-let sdk: string | undefined
-function sdkKey(): string {
-  return (sdk ??= sourceKey(join(ROOT, 'src')))
-}
-
-// Changes whenever a .ts file under dir is added, removed or edited (as bin/bundle.js keys the CLI).
-function sourceKey(dir: string): string {
-  let newest = 0
-  let count = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue
-    newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
-    count++
-  }
-  return `${Math.floor(newest)}-${count}`
 }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { registerTypeScript } from '../../bin/typescript.js'
 import { InputError } from '../errors.ts'
 import { BUNDLED, ROOT } from '../root.ts'
 import type { RoleDefinition } from '../sdk/role.ts'
@@ -42,7 +43,7 @@ async function importTypeScript(file: string): Promise<{ default?: unknown }> {
       const mod = await import(pathToFileURL(built).href).catch(() => undefined)
       if (mod) return mod as { default?: unknown }
     }
-    await (typescript ??= import('tsx/esm/api').then(({ register }) => void register()))
+    await (typescript ??= registerTypeScript(ROOT))
   }
   return (await import(pathToFileURL(file).href)) as { default?: unknown }
 }

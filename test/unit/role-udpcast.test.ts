@@ -1,6 +1,7 @@
 import test from 'ava'
 import { receiverArgs, receiverCommand, installCommand, parseJob, senderArgs, stampOf } from '../../roles/udpcast/commands.ts'
 import { interfaceFor, parseGetent, parseRoute } from '../../roles/udpcast/network.ts'
+import { freshPortbase } from '../../roles/udpcast/ports.ts'
 import { formatBytes, hostList, SenderWatch } from '../../roles/udpcast/progress.ts'
 import { bitrate, readSettings, roundTimeoutMs } from '../../roles/udpcast/settings.ts'
 import role from '../../roles/udpcast/index.ts'
@@ -19,13 +20,15 @@ test('settings: the final path, the .part beside it, defaults that protect the n
   t.is(s.part, '/srv/labplay/images/win11-lab-2026.11.qcow2.part')
   t.is(s.bitsPerSecond, 600e6)
   t.is(s.portbase, 9000)
+  t.is(s.portPairs, 5)
   t.is(s.senderHost, '')
   t.true(s.unicastSingle)
 })
 
 test('settings: strings from -e k=v are read as numbers and booleans', (t) => {
-  const s = readSettings(vars({ udpcast_portbase: '9102', udpcast_unicast_single: 'false', images_dir: '/data/' }, { size: '1024' }))
+  const s = readSettings(vars({ udpcast_portbase: '9102', udpcast_port_pairs: '3', udpcast_unicast_single: 'false', images_dir: '/data/' }, { size: '1024' }))
   t.is(s.portbase, 9102)
+  t.is(s.portPairs, 3)
   t.false(s.unicastSingle)
   t.is(s.manifest.size, 1024)
   t.is(s.final, '/data/win11-lab-2026.11.qcow2')
@@ -39,6 +42,8 @@ const bad: Array<[string, Record<string, unknown>, Record<string, unknown>, RegE
   ['size 0', {}, { size: 0 }, /^image\.size: expected a whole number of at least 1, got 0/],
   ['relative source', {}, { source: 'img.qcow2' }, /^image\.source: expected an absolute path/],
   ['odd portbase', { udpcast_portbase: 9001 }, {}, /^udpcast_portbase: expected an even port/],
+  ['a single port pair (a retry could not move)', { udpcast_port_pairs: 1 }, {}, /^udpcast_port_pairs: expected a whole number from 2 to 1000, got 1/],
+  ['a range past the last port', { udpcast_portbase: 65530, udpcast_port_pairs: 5 }, {}, /^udpcast_port_pairs: the room's ports 65530-65539 go past 65535/],
   ['bitrate with a unit udpcast does not know', { udpcast_max_bitrate: '1g' }, {}, /^udpcast_max_bitrate: expected bits per second/],
   ['max wait beyond the start timeout', { udpcast_max_wait_s: 60 }, {}, /^udpcast_max_wait_s \(60\) must be below udpcast_start_timeout_s \(60\)/],
   ['not a boolean', { udpcast_unicast_single: 'maybe' }, {}, /^udpcast_unicast_single: expected true or false/],
@@ -63,22 +68,39 @@ test('a round is bounded: rendezvous, three times the capped transfer, straggler
 
 test('receiver and sender arguments', (t) => {
   const s = readSettings(vars({ udpcast_portbase: 9050 }))
-  t.deepEqual(receiverArgs(s, 'eth0'), [
-    'udp-receiver', '--nokbd', '--no-progress', '--interface', 'eth0', '--portbase', 9050,
+  const rdv = { portbase: 9054, sender: '10.5.0.1' }
+  t.deepEqual(receiverArgs(s, 'eth0', rdv), [
+    'udp-receiver', '--nokbd', '--no-progress', '--interface', 'eth0', '--portbase', 9054, '--mcast-rdv-address', '10.5.0.1',
     '--start-timeout', 60, '--receive-timeout', 60,
   ])
-  const cmd = receiverCommand(s, 'eth0')
+  const cmd = receiverCommand(s, 'eth0', rdv)
   t.true(cmd.includes(`--receive-timeout 60 | tee -- /srv/labplay/images/win11-lab-2026.11.qcow2.part | sha256sum >`), cmd)
   t.true(cmd.includes('mv -f -- /srv/labplay/images/.win11-lab-2026.11.qcow2.part.sha256.tmp.2 /srv/labplay/images/.win11-lab-2026.11.qcow2.part.sha256'), cmd)
-  t.deepEqual(senderArgs(s, 'br0', 18), [
-    'udp-sender', '--nokbd', '--file', '/srv/labplay/source/win11-lab-2026.11.qcow2', '--interface', 'br0', '--portbase', 9050,
+  t.deepEqual(senderArgs(s, 'br0', 18, 9054), [
+    'udp-sender', '--nokbd', '--file', '/srv/labplay/source/win11-lab-2026.11.qcow2', '--interface', 'br0', '--portbase', 9054,
     '--min-receivers', 18, '--min-wait', 0, '--max-wait', 20, '--start-timeout', 60, '--max-bitrate', '600m', '--retries-until-drop', 10,
   ])
 })
 
+test('each round draws an even port of the room\'s range at random, never the previous round\'s', (t) => {
+  const s = readSettings(vars({ udpcast_portbase: 9050, udpcast_port_pairs: 5 }))
+  const range = [9050, 9052, 9054, 9056, 9058]
+  const seen = new Set<number>()
+  let previous: number | undefined
+  for (let i = 0; i < 200; i++) {
+    const p = freshPortbase(s, previous)
+    t.true(range.includes(p), String(p))
+    t.not(p, previous)
+    seen.add(p)
+    previous = p
+  }
+  t.deepEqual([...seen].sort(), range, 'every pair of the range is used')
+  t.is(freshPortbase({ portbase: 9000, portPairs: 2 }, 9000), 9002)
+})
+
 test('commands quote every value', (t) => {
   const s = readSettings(vars({ images_dir: "/srv/it's here" }))
-  const cmd = receiverCommand(s, 'eth0; reboot')
+  const cmd = receiverCommand(s, 'eth0; reboot', { portbase: 9000, sender: '10.0.0.1' })
   t.true(cmd.includes(`--interface $'eth0; reboot'`), cmd)
   t.true(cmd.startsWith(`mkdir -p -- $'/srv/it\\'s here' && rm -f -- `), cmd)
   t.regex(cmd, /& echo "pid \$!"; wait "\$!"; echo "rc \$\?"; }$/)
@@ -164,7 +186,7 @@ test('the receiver hashes the stream as it writes it: the .part and its checksum
   writeFileSync(join(dir, 'stream'), data)
   const fake = (rc: number) => writeFileSync(join(dir, 'udp-receiver'), `#!/bin/sh\ncat ${join(dir, 'stream')}\nexit ${rc}\n`)
   const s = readSettings(vars({ images_dir: join(dir, 'images') }))
-  const run = () => execFileSync('bash', ['-c', receiverCommand(s, 'eth0')], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } }).toString()
+  const run = () => execFileSync('bash', ['-c', receiverCommand(s, 'eth0', { portbase: 9000, sender: '10.0.0.1' })], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } }).toString()
 
   fake(0)
   chmodSync(join(dir, 'udp-receiver'), 0o755)
