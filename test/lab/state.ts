@@ -9,6 +9,7 @@ export interface LabRecord {
   hosts: number
   owner: number    // pid of the process that created the lab
   keep: boolean    // brought up by `lab:up`: never stale, only `lab:down` removes it
+  kind?: 'namespace' | 'seat' // absent in records written before seats: namespace
 }
 
 // Namespaces of every lab start with this, so stale ones can be found after a crash.
@@ -30,9 +31,17 @@ export function labRoot(): string {
 
 const subnetLock = (root: string, x: number) => join(root, 'subnets', String(x))
 
+// Folders of the state root that are not labs: subnet claims, and what lab fixtures keep between runs.
+const NOT_LABS = new Set(['subnets', 'cache'])
+
+// Where a lab fixture keeps what outlives labs (downloaded packages, built images): never taken for a stale lab.
+export function labCache(name: string): string {
+  return join(labRoot(), 'cache', name)
+}
+
 // Claims a free 10.250.X.0/24 and the lab's folder atomically (exclusive create), so parallel test
 // files never collide, and records the lab at once so that no other process takes it for stale.
-export function claimLab(opts: { name?: string; prefix?: string; hosts: number; keep: boolean }): { record: LabRecord; dir: string } {
+export function claimLab(opts: { name?: string; prefix?: string; hosts: number; keep: boolean; kind: 'namespace' | 'seat' }): { record: LabRecord; dir: string } {
   const { name } = opts
   if (name !== undefined && !/^[a-z][a-z0-9-]{0,19}$/.test(name)) {
     throw new Error(`lab name '${name}': expected a lowercase letter, then up to 19 letters, digits or '-'`)
@@ -56,7 +65,7 @@ export function claimLab(opts: { name?: string; prefix?: string; hosts: number; 
       }
       continue
     }
-    const record = { id, subnet: x, prefix: opts.prefix ?? id, hosts: opts.hosts, owner: process.pid, keep: opts.keep }
+    const record = { id, subnet: x, prefix: opts.prefix ?? id, hosts: opts.hosts, owner: process.pid, keep: opts.keep, kind: opts.kind }
     writeRecord(dir, record)
     return { record, dir }
   }
@@ -81,7 +90,7 @@ export function labFolders(): string[] {
   const root = labRoot()
   if (!existsSync(root)) return []
   return readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name !== 'subnets')
+    .filter((e) => e.isDirectory() && !NOT_LABS.has(e.name))
     .map((e) => e.name)
 }
 
