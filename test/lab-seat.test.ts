@@ -7,6 +7,7 @@ import { labCgroups } from './lab/lab-object.ts'
 import { createLab, destroyStaleLabs, type SeatLab } from './lab/lab.ts'
 import { labNamespaces } from './lab/network.ts'
 import { run } from './lab/run.ts'
+import { labFolders, readRecord } from './lab/state.ts'
 import { labplay, project } from './helpers/labplay.ts'
 
 // Real seats: Debian 12 booted with systemd in nspawn containers, on the lab's bridge, installing from the lab's mirror.
@@ -21,9 +22,15 @@ const kvmState = () => {
   return `${s.isCharacterDevice() ? 'c' : '?'} ${s.uid}:${s.gid} ${(s.mode & 0o7777).toString(8)} ${s.rdev} ${s.dev}:${s.ino}`
 }
 const machineKvm = kvmState()
+const inotifyLimit = () => Number(readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8'))
+const seatLabsRecorded = () => labFolders().filter((id) => readRecord(id)?.kind === 'seat')
+let inotifyBefore = 0
+let seatLabsBefore: string[] = []
 
 test.before(async () => {
   await destroyStaleLabs()
+  inotifyBefore = inotifyLimit()
+  seatLabsBefore = seatLabsRecorded()
   const started = Date.now()
   lab = await createLab({ hosts: SEATS, kind: 'seat' })
   bringUpSeconds = (Date.now() - started) / 1000
@@ -35,10 +42,10 @@ test.after.always(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-const ssh = (address: string, command: string, checking = 'accept-new') =>
+const ssh = (address: string, command: string, checking = 'accept-new', timeoutMs = 30_000) =>
   lab.controller(['ssh', '-F', '/dev/null', '-i', lab.privateKey, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5',
     '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', `StrictHostKeyChecking=${checking}`, `root@${address}`, command], { timeoutMs: 30_000 })
+    '-o', `StrictHostKeyChecking=${checking}`, `root@${address}`, command], { timeoutMs })
 
 // Every mount of the machine and of every process's namespaces (a seat's overlay lives in private ones).
 function mountsMentioning(path: string): string[] {
@@ -60,7 +67,7 @@ test.serial('every seat boots with systemd as pid 1 to running (or degraded, nam
     const r = await lab.exec(h.name, 'cat /proc/1/comm; systemctl is-system-running')
     t.regex(r.stdout, /^systemd\n(running|degraded)\n$/)
   }
-  const limit = Number(readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8'))
+  const limit = inotifyLimit()
   t.true(limit >= 128 + INOTIFY_PER_SEAT * SEATS, `fs.inotify.max_user_instances is ${limit} while ${SEATS} seats run`)
 })
 
@@ -85,7 +92,7 @@ test.serial("a bare seat installs a role's package from the lab's mirror, its on
   const before = await lab.exec(h.name, "dpkg-query -W -f '${db:Status-Abbrev}' samba; ip route show default; grep -rh '^deb' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null")
   t.is(before.stdout, `deb [trusted=yes] ${lab.mirror.url} ./\n`, 'samba not installed, no default route, the mirror only')
   const started = Date.now()
-  const r = await ssh(h.address, 'DEBIAN_FRONTEND=noninteractive apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -y -q install --no-install-recommends samba')
+  const r = await ssh(h.address, 'DEBIAN_FRONTEND=noninteractive apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -y -q install --no-install-recommends samba', 'accept-new', 240_000)
   t.is(r.code, 0, r.stdout.slice(-2000) + r.stderr)
   t.log(`apt-get install samba from the mirror: ${((Date.now() - started) / 1000).toFixed(1)} s`)
   t.true(r.stdout.includes(` ${lab.mirror.url.replace(/\/$/, '')} ./ samba `), 'samba came from the mirror')
@@ -162,6 +169,7 @@ test.serial("destroy leaves no process, mount, cgroup, namespace or state, and t
   t.deepEqual((await labNamespaces()).filter((ns) => ns.startsWith(`labplay-${lab.id}-`)), [])
   t.deepEqual(machines.filter((m) => existsSync(`/run/systemd/nspawn/propagate/${m}`)), [])
   t.false(existsSync(lab.dir))
+  if (seatLabsBefore.length === 0 && seatLabsRecorded().length === 0) t.is(inotifyLimit(), inotifyBefore, 'the inotify limit is back')
   t.is(kvmState(), machineKvm)
   t.log(`the machine's /dev/kvm: ${machineKvm}`)
   await t.notThrowsAsync(lab.destroy())

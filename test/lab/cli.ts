@@ -86,7 +86,7 @@ tear down:
       const r = readRecord(id)
       const up = namespaces.filter((ns) => ns.startsWith(`${NS_PREFIX}${id}-`) && !ns.endsWith('-ctl')).length
       const owner = r?.keep ? 'kept (lab:up)' : `owner pid ${r?.owner ?? '?'}`
-      console.log(`${id}: ${r ? `10.250.${r.subnet}.0/24, hosts ${r.prefix}-01…, ${up}/${r.hosts} namespaces, ${owner}` : 'no lab.json'}` +
+      console.log(`${id}: ${r ? `10.250.${r.subnet}.0/24, ${r.kind === 'seat' ? 'seats' : 'hosts'} ${r.prefix}-01…, ${up}/${r.hosts} namespaces, ${owner}` : 'no lab.json'}` +
         `${isStale(id) ? ', STALE (npm run lab:down -- --stale)' : ''}`)
     }
     return 0

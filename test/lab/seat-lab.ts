@@ -8,6 +8,7 @@ import { findHost, labObject } from './lab-object.ts'
 import type { HostDriver, Lab, LabContext, LabHost } from './lab-object.ts'
 import { ensureMirror, MIRROR_PORT, serveMirror, type Mirror } from './mirror.ts'
 import { configureHost } from './network.ts'
+import { run } from './run.ts'
 import { bootSeat, isLeader, prepareSeat, seatLeader, waitForSeat } from './seat.ts'
 import type { SeatBoot, SeatPlace } from './seat.ts'
 
@@ -48,10 +49,16 @@ export const isSeatLab = (lab: Lab): lab is SeatLab => lab.kind === 'seat'
 export interface SeatParts { base: SeatBase; mirror: Mirror }
 
 export async function prepareSeatLab(): Promise<SeatParts> {
+  const missing = (await Promise.all(SEAT_TOOLS.map(async (t) => ((await run('sh', ['-c', `command -v ${t}`])).code === 0 ? '' : t))))
+    .filter(Boolean)
+  if (missing.length > 0) {
+    throw new Error(`seats need ${missing.join(', ')}: apt-get install systemd-container debootstrap apt-utils (bash .ci/install does)`)
+  }
   const base = await ensureBase()
   return { base, mirror: await ensureMirror(base) }
 }
 
+const SEAT_TOOLS = ['systemd-nspawn', 'debootstrap', 'apt-ftparchive']
 const bootTimeoutMs = (seats: number) => 60_000 + 3_000 * seats
 
 const placeOf = (ctx: LabContext, h: LabHost): SeatPlace =>
@@ -65,21 +72,20 @@ export async function startSeats(ctx: LabContext, parts: SeatParts): Promise<Sea
     ...ctx.hosts.map((h) => configureHost(h.ns, h.address)),
     raiseInotify(),
   ])
-  const cgroups = await Promise.all(ctx.hosts.map(async (h) => {
+  const started = await Promise.all(ctx.hosts.map(async (h) => {
     const place = placeOf(ctx, h)
     await prepareSeat(place, { hostKey: join(place.dir, 'ssh_host_ed25519_key'), authorizedKey: join(ctx.dir, 'id_ed25519.pub'), mirrorUrl: url })
-    const own = createCgroups(place.machine)
-    bootSeat(place, parts.base.root, own)
-    return own
+    const cgroups = createCgroups(place.machine)
+    return { cgroups, ended: bootSeat(place, parts.base.root, cgroups) }
   }))
   const boots: Record<string, SeatBoot> = {}
-  await Promise.all(ctx.hosts.map(async (h) => {
-    const { pid, boot } = await waitForSeat(placeOf(ctx, h), bootTimeoutMs(ctx.hosts.length))
+  await Promise.all(ctx.hosts.map(async (h, i) => {
+    const { pid, boot } = await waitForSeat(placeOf(ctx, h), bootTimeoutMs(ctx.hosts.length), undefined, started[i]!.ended)
     h.pid = pid
     boots[h.name] = boot
   }))
   await expectSeatSsh(ctx, ctx.hosts)
-  return seatLabObject(ctx, parts, cgroups.flat(), url, boots)
+  return seatLabObject(ctx, parts, started.flatMap((s) => s.cgroups), url, boots)
 }
 
 async function expectSeatSsh(ctx: LabContext, hosts: LabHost[]): Promise<void> {

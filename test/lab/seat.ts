@@ -46,13 +46,17 @@ export async function prepareSeat(seat: SeatPlace, files: { hostKey: string; aut
   await must('mknod', ['-m', '0600', join(seat.dir, 'kvm'), 'c', '10', '232'])
 }
 
-// Starts seat-boot.sh detached (it outlives this process), logging the seat's console to console.log.
-export function bootSeat(seat: SeatPlace, baseRoot: string, cgroups: string[]): void {
+// Starts seat-boot.sh detached (it outlives this process), logging the seat's console to console.log;
+// the function returned says how the script ended, once it has (a seat that cannot boot fails fast).
+export function bootSeat(seat: SeatPlace, baseRoot: string, cgroups: string[]): () => string | undefined {
   const log = openSync(join(seat.dir, 'console.log'), 'a')
   const child = spawn('bash', [BOOT_SCRIPT, seat.machine, baseRoot, seat.dir, seat.ns, ...cgroups],
     { detached: true, stdio: ['ignore', log, log] })
   closeSync(log)
   child.unref()
+  let ended: string | undefined
+  child.on('exit', (code, signal) => { ended = `seat-boot.sh exited ${code ?? signal}` })
+  return () => ended
 }
 
 // The global pid of the seat's systemd (pid 1 of its pid namespace, in its network namespace), if it runs.
@@ -78,11 +82,14 @@ export function isLeader(pid: number, ns: string): boolean {
 
 // Waits until the seat's systemd (another than `previous`, after a reboot) has finished booting.
 // `is-system-running --wait` exits 1 for a degraded seat too, so its output is what counts.
-export async function waitForSeat(seat: SeatPlace, timeoutMs: number, previous?: number): Promise<{ pid: number; boot: SeatBoot }> {
+export async function waitForSeat(seat: SeatPlace, timeoutMs: number, previous?: number, ended = (): string | undefined => undefined):
+Promise<{ pid: number; boot: SeatBoot }> {
   const started = Date.now()
   const left = () => timeoutMs - (Date.now() - started)
   let seen = 'not started'
   while (left() > 0) {
+    const gone = ended()
+    if (gone) throw new Error(`${seat.name}: ${gone} before systemd booted\n${consoleTail(seat)}`)
     const pid = seatLeader(seat.ns)
     if (pid === undefined || pid === previous) {
       await sleep(100)
