@@ -32,7 +32,8 @@ export function raiseInotify(): Promise<void> {
 
 // Called once a lab's record is gone: the machine's value comes back when no seat lab is recorded;
 // while others remain it stays raised (only ever lowered to the original).
-export function releaseInotify(): Promise<void> {
+export async function releaseInotify(): Promise<void> {
+  if (!existsSync(ORIGINAL())) return
   return withLock(LOCK(), 30_000, async () => {
     if (!existsSync(ORIGINAL()) || seatsRecorded() > 0) return
     writeFileSync(SYSCTL, readFileSync(ORIGINAL()))

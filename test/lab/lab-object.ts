@@ -6,10 +6,9 @@ import { unwire } from './network.ts'
 import { run } from './run.ts'
 import type { RunResult } from './run.ts'
 import { removeNspawnLeftovers } from './seat.ts'
-import { NS_PREFIX, removeState } from './state.ts'
+import { NS_PREFIX, removeState, type LabKind } from './state.ts'
 
-// Namespace hosts (sshd over overlays of this machine's system) or seats (Debian 12 booted with systemd).
-export type LabKind = 'namespace' | 'seat'
+export type { LabKind } from './state.ts'
 
 // One lab host: `pid` (global pid of its pid 1) is what nsenter needs to step inside; a seat's changes
 // when it reboots (the lab's own methods follow it).

@@ -8,7 +8,7 @@ import type { HostDriver, Lab, LabContext, LabHost, LabKind } from './lab-object
 import { controllerNsName, hostNsName, labAddress, labNamespaces, wireLab } from './network.ts'
 import { prepareSeatLab, seatLabObject, startSeats } from './seat-lab.ts'
 import type { SeatLab } from './seat-lab.ts'
-import { seatLeader } from './seat.ts'
+import { leaderIn } from './seat.ts'
 import { claimLab, isStale, labFolders, labRoot, NS_PREFIX, readRecord } from './state.ts'
 
 export type { Lab, LabHost, LabKind } from './lab-object.ts'
@@ -129,7 +129,7 @@ export async function openLab(id: string): Promise<Lab | undefined> {
   if (!record) return undefined
   const ctx = context(id, join(labRoot(), id), record.subnet, record.prefix, record.hosts)
   for (const h of ctx.hosts) {
-    const pid = seatLeader(h.ns)
+    const pid = leaderIn(h.ns)
     if (!pid) return undefined
     h.pid = pid
   }

@@ -9,7 +9,7 @@ import type { HostDriver, Lab, LabContext, LabHost } from './lab-object.ts'
 import { ensureMirror, MIRROR_PORT, serveMirror, type Mirror } from './mirror.ts'
 import { configureHost } from './network.ts'
 import { run } from './run.ts'
-import { bootSeat, isLeader, prepareSeat, seatLeader, waitForSeat } from './seat.ts'
+import { bootSeat, isLeader, leaderIn, prepareSeat, waitForSeat } from './seat.ts'
 import type { SeatBoot, SeatPlace } from './seat.ts'
 
 // Where a running seat is, seen from the machine. `root` is /proc/<pid>/root: valid until the seat
@@ -48,6 +48,8 @@ export const isSeatLab = (lab: Lab): lab is SeatLab => lab.kind === 'seat'
 // The base and the mirror, built when missing (see base.ts, mirror.ts).
 export interface SeatParts { base: SeatBase; mirror: Mirror }
 
+const SEAT_TOOLS = ['systemd-nspawn', 'debootstrap', 'apt-ftparchive']
+
 export async function prepareSeatLab(): Promise<SeatParts> {
   const missing = (await Promise.all(SEAT_TOOLS.map(async (t) => ((await run('sh', ['-c', `command -v ${t}`])).code === 0 ? '' : t))))
     .filter(Boolean)
@@ -58,7 +60,6 @@ export async function prepareSeatLab(): Promise<SeatParts> {
   return { base, mirror: await ensureMirror(base) }
 }
 
-const SEAT_TOOLS = ['systemd-nspawn', 'debootstrap', 'apt-ftparchive']
 const bootTimeoutMs = (seats: number) => 60_000 + 3_000 * seats
 
 const placeOf = (ctx: LabContext, h: LabHost): SeatPlace =>
@@ -104,7 +105,7 @@ export function seatLabObject(ctx: LabContext, parts: SeatParts, cgroups: string
   // The seat's systemd now, following reboots; a seat between two boots is an error, not a wait.
   const leader = (h: LabHost): number => {
     if (isLeader(h.pid, h.ns)) return h.pid
-    const pid = seatLeader(h.ns)
+    const pid = leaderIn(h.ns)
     if (pid === undefined) throw new Error(`${h.name}: the seat is not running (rebooting or powered off); lab.waitRunning waits for it`)
     h.pid = pid
     return pid

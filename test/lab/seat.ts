@@ -59,22 +59,24 @@ export function bootSeat(seat: SeatPlace, baseRoot: string, cgroups: string[]): 
   return () => ended
 }
 
-// The global pid of the seat's systemd (pid 1 of its pid namespace, in its network namespace), if it runs.
-export function seatLeader(ns: string): number | undefined {
-  return pidsIn([ns]).find((pid) => {
-    try {
-      return /^NSpid:\s+\d+\s+1$/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    } catch {
-      return false
-    }
-  })
+// `pid` is pid 1 of its own pid namespace (a seat's systemd, a namespace host's boot.sh).
+function isPidOne(pid: number): boolean {
+  try {
+    return /^NSpid:\s+\d+\s+1$/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+// The global pid of the host's pid 1 in network namespace `ns`, if it runs.
+export function leaderIn(ns: string): number | undefined {
+  return pidsIn([ns]).find(isPidOne)
 }
 
 // `pid` is still that seat's systemd (it changes when the seat reboots).
 export function isLeader(pid: number, ns: string): boolean {
   try {
-    return readlinkSync(`/proc/${pid}/ns/net`) === `net:[${statSync(`/run/netns/${ns}`).ino}]` &&
-      /^NSpid:\s+\d+\s+1$/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return readlinkSync(`/proc/${pid}/ns/net`) === `net:[${statSync(`/run/netns/${ns}`).ino}]` && isPidOne(pid)
   } catch {
     return false
   }
@@ -90,7 +92,7 @@ Promise<{ pid: number; boot: SeatBoot }> {
   while (left() > 0) {
     const gone = ended()
     if (gone) throw new Error(`${seat.name}: ${gone} before systemd booted\n${consoleTail(seat)}`)
-    const pid = seatLeader(seat.ns)
+    const pid = leaderIn(seat.ns)
     if (pid === undefined || pid === previous) {
       await sleep(100)
       continue
@@ -102,7 +104,8 @@ Promise<{ pid: number; boot: SeatBoot }> {
         .split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]!)
       return { pid, boot: { state: seen, failed, seconds: (Date.now() - started) / 1000 } }
     }
-    if (seen === 'maintenance' || seen === 'stopping') break
+    // "stopping": the seat is on its way down to a reboot; "maintenance" is final (emergency shell).
+    if (seen === 'maintenance') break
     await sleep(100)
   }
   throw new Error(`${seat.name}: systemd did not finish booting within ${(timeoutMs / 1000).toFixed(0)} s (last state: ${seen})\n${consoleTail(seat)}`)
