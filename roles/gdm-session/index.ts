@@ -11,6 +11,9 @@ const VALIDATE_ENTRY = 'd=$(mktemp -d) && cp %s "$d/windows.desktop" && desktop-
 // GDM runs PostSession as root with $USER set to the user whose session ended.
 const HOOK_BODY = `if [ -x ${CLEANUP} ]; then ${CLEANUP} "$USER"; fi`
 
+// Installed by the first task; declared so that the test lab's mirror carries it.
+const PACKAGES = ['desktop-file-utils']
+
 const defaults = {
   // The VM launcher the session runs (made by the vm-image role).
   launcher: '/usr/local/bin/labvm',
@@ -61,8 +64,9 @@ export default defineRole({
   name: 'gdm-session',
   description: 'A "Windows" session at the GDM login screen that runs the VM launcher; quitting Windows returns to the login screen, and what a session left behind is cleaned up.',
   defaults,
+  packages: PACKAGES,
   tasks: [
-    { name: 'desktop-file-validate is installed', run: (h) => h.packages(['desktop-file-utils']) },
+    { name: 'desktop-file-validate is installed', run: (h) => h.packages(PACKAGES) },
     { name: 'GDM is installed', run: gdmInstalled },
     {
       name: 'the session runs the Windows launcher in the foreground',

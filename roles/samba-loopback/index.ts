@@ -16,6 +16,9 @@ const defaults = {
   extra_global: [] as string[],
 }
 
+// Installed by the first task; declared so that the test lab's mirror carries it.
+const PACKAGES = ['samba']
+
 // testparm exits 0 on unknown parameters (it only ignores them): treat them as errors too; the dump is not wanted.
 const VALIDATE = [
   `out=$(testparm -s %s 2>&1 >/dev/null); rc=$?`,
@@ -28,10 +31,11 @@ export default defineRole({
   name: 'samba-loopback',
   description: "Samba on 127.0.0.1/::1 port 445 only, sharing the student's home, /tmp and the room printer with the Windows guest.",
   defaults,
+  packages: PACKAGES,
   tasks: [
     {
       name: 'samba is installed',
-      run: (h) => h.packages(['samba']),
+      run: (h) => h.packages(PACKAGES),
     },
     {
       name: 'smb.conf listens on loopback only, without guests',

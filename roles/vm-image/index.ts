@@ -17,6 +17,9 @@ function settings(h: Host): Settings {
   return settings
 }
 
+// vm_packages' default, declared so that the test lab's mirror carries it; qemu-system-gui brings the gtk display.
+const VM_PACKAGES = ['qemu-utils', 'qemu-system-x86', 'qemu-system-gui']
+
 const root = { owner: 'root', group: 'root' }
 
 export default defineRole({
@@ -40,9 +43,10 @@ export default defineRole({
     vm_display: 'gtk,full-screen=on',
     // Where the guest finds the host's loopback Samba (port 445) on QEMU's user network.
     vm_smb_address: '10.0.2.100',
-    // Debian packages labvm needs; qemu-system-gui brings the gtk display.
-    vm_packages: ['qemu-utils', 'qemu-system-x86', 'qemu-system-gui'],
+    // Debian packages labvm needs.
+    vm_packages: VM_PACKAGES,
   },
+  packages: VM_PACKAGES,
   tasks: [
     {
       name: 'the image manifest and settings are valid',

@@ -65,7 +65,9 @@ export async function loadRole(name: string, file: string): Promise<AnyRole> {
         ? 'expected tasks: [...]'
         : typeof role.defaults !== 'object' || role.defaults === null
           ? 'expected defaults: {...} declaring every variable of the role'
-          : undefined
+          : role.packages !== undefined && !(Array.isArray(role.packages) && role.packages.every((p) => typeof p === 'string'))
+            ? 'expected packages: [...] naming Debian packages'
+            : undefined
   if (problem) throw new InputError(`role '${name}': ${problem}`, { file })
   return role as AnyRole
 }

@@ -32,6 +32,9 @@ export interface RoleDefinition<V extends Vars> {
   defaults: V
   tasks: Array<Task<V>>
   handlers?: Record<string, (h: Host<V>) => Promise<unknown> | unknown>
+  // Debian packages the role installs with its defaults, readable without running it: the test lab's
+  // campus mirror carries them and their dependencies (a task still installs them with h.packages).
+  packages?: readonly string[]
   // What else the role's outcome on a host depends on, beyond its code and variables (which labplay
   // tracks itself): `--stale` reruns the role where this differs from its last success there. Plain
   // JSON from facts and variables only (no command: it runs for every host, before the role's tasks).

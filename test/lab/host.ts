@@ -47,17 +47,22 @@ export async function bootHost(bootScript: string, ns: string, name: string, add
 
 // Polls port 22 of each address from the controller namespace until all answer or `seconds` pass;
 // returns the addresses that never answered.
-export async function waitForSsh(ctlNs: string, addresses: string[], seconds = 30): Promise<string[]> {
+export function waitForSsh(ctlNs: string, addresses: string[], seconds = 30): Promise<string[]> {
+  return waitForPort(ctlNs, addresses, 22, seconds)
+}
+
+// The same for any TCP port (the seats' mirror).
+export async function waitForPort(ctlNs: string, addresses: string[], port: number, seconds: number): Promise<string[]> {
   const script = `
     pending=("$@")
     for ((round = 0; round < ${seconds * 20} && \${#pending[@]} > 0 && SECONDS < ${seconds}; round++)); do
       next=()
-      for a in "\${pending[@]}"; do (exec 3<>"/dev/tcp/$a/22") 2>/dev/null || next+=("$a"); done
+      for a in "\${pending[@]}"; do (exec 3<>"/dev/tcp/$a/${port}") 2>/dev/null || next+=("$a"); done
       pending=("\${next[@]}")
       [ \${#pending[@]} -eq 0 ] || sleep 0.05
     done
     echo "\${pending[@]}"`
-  const out = await must('ip', ['netns', 'exec', ctlNs, 'bash', '-c', script, 'wait-for-ssh', ...addresses],
+  const out = await must('ip', ['netns', 'exec', ctlNs, 'bash', '-c', script, 'wait-for-port', ...addresses],
     { timeoutMs: (seconds + 10) * 1000 })
   return out.split(/\s+/).filter(Boolean)
 }
@@ -69,8 +74,10 @@ const HOST_ENV = {
 }
 
 // Runs `bash -c command` as root inside all namespaces of the host whose pid 1 is `pid`, bypassing ssh.
+// Root and working folder are the host's own (a seat's / is not the machine's): /root is opened
+// through /proc before nsenter enters the mount namespace.
 export function hostExec(pid: number, command: string, opts: RunOptions = {}): Promise<RunResult> {
-  return run('nsenter', ['-t', String(pid), '--all', '--wd=/root', 'bash', '-c', command],
+  return run('nsenter', ['-t', String(pid), '--all', '--root', `--wd=/proc/${pid}/root/root`, 'bash', '-c', command],
     { ...opts, env: HOST_ENV, timeoutMs: opts.timeoutMs ?? 60_000 })
 }
 

@@ -30,6 +30,13 @@ export async function wireLab(ctlNs: string, subnet: number, hosts: HostWiring[]
   await must('ip', ['-n', ctlNs, '-batch', '-'], { input: ctl.join('\n') + '\n' })
 }
 
+// A seat's side of the network, set from outside before it boots (its systemd configures no network):
+// the same address, broadcast and multicast route as boot.sh gives a namespace host.
+export async function configureHost(ns: string, address: string): Promise<void> {
+  const batch = ['link set lo up', `addr add ${address}/24 brd + dev eth0`, 'link set eth0 up', 'route add 224.0.0.0/4 dev eth0']
+  await must('ip', ['-n', ns, '-batch', '-'], { input: batch.join('\n') + '\n' })
+}
+
 // Names of all labplay namespaces on the machine, whichever lab (or crashed run) made them.
 export async function labNamespaces(): Promise<string[]> {
   const out = await must('ip', ['netns', 'list'])
@@ -37,7 +44,7 @@ export async function labNamespaces(): Promise<string[]> {
 }
 
 // Global pids of every process whose network namespace is one of `namespaces`.
-function pidsIn(namespaces: string[]): number[] {
+export function pidsIn(namespaces: string[]): number[] {
   const inodes = new Set<string>()
   for (const ns of namespaces) {
     try { inodes.add(`net:[${statSync(`/run/netns/${ns}`).ino}]`) } catch { /* already deleted */ }

@@ -1,6 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
+// Namespace hosts (sshd over overlays of this machine's system) or seats (Debian 12 booted with systemd).
+export type LabKind = 'namespace' | 'seat'
+
 // What a lab leaves in its folder so that another process (the CLI, a later test run) can find and remove it.
 export interface LabRecord {
   id: string
@@ -9,6 +12,7 @@ export interface LabRecord {
   hosts: number
   owner: number    // pid of the process that created the lab
   keep: boolean    // brought up by `lab:up`: never stale, only `lab:down` removes it
+  kind?: LabKind   // absent in records written before seats: namespace
 }
 
 // Namespaces of every lab start with this, so stale ones can be found after a crash.
@@ -40,7 +44,7 @@ export function labCache(name: string): string {
 
 // Claims a free 10.250.X.0/24 and the lab's folder atomically (exclusive create), so parallel test
 // files never collide, and records the lab at once so that no other process takes it for stale.
-export function claimLab(opts: { name?: string; prefix?: string; hosts: number; keep: boolean }): { record: LabRecord; dir: string } {
+export function claimLab(opts: { name?: string; prefix?: string; hosts: number; keep: boolean; kind: LabKind }): { record: LabRecord; dir: string } {
   const { name } = opts
   if (name !== undefined && !/^[a-z][a-z0-9-]{0,19}$/.test(name)) {
     throw new Error(`lab name '${name}': expected a lowercase letter, then up to 19 letters, digits or '-'`)
@@ -64,7 +68,7 @@ export function claimLab(opts: { name?: string; prefix?: string; hosts: number; 
       }
       continue
     }
-    const record = { id, subnet: x, prefix: opts.prefix ?? id, hosts: opts.hosts, owner: process.pid, keep: opts.keep }
+    const record = { id, subnet: x, prefix: opts.prefix ?? id, hosts: opts.hosts, owner: process.pid, keep: opts.keep, kind: opts.kind }
     writeRecord(dir, record)
     return { record, dir }
   }
