@@ -111,7 +111,6 @@ test.serial('the probe: the test guest runs to the end under TCG, KVM here is pr
   } else {
     t.is(kvm.code, 1, kvm.stdout + kvm.stderr)
     t.regex(kvm.stdout, /^fail \d+ RPLC stopped at lock cmpxchg16b: KVM internal error\. Suberror: 1 \(emulation failure\)\n$/)
-    t.true(kvm.wallMs < 2500, `the emulation failure ends the probe at once, not the 3 s timeout: ${kvm.wallMs} ms`)
   }
   t.log(`probe here: kvm ${kvm.stdout.trim()} (${kvm.wallMs} ms wall), tcg ${tcg.stdout.trim()} (${tcg.wallMs} ms wall)`)
   t.is(await sh(a, 'ls -A /tmp | grep labplay-kvm-probe || true'), '', 'no temporary folder left')

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { spawnSync } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -33,13 +33,14 @@ test('the guest shipped in the probe is kvm-probe-guest.S assembled, 512 bytes e
   t.deepEqual([...shipped.subarray(0x1f0, 0x1f5)], [0xea, 0x00, 0xfe, 0x00, 0xf0], 'ljmp F000:FE00 at F000:FFF0')
 })
 
-// A stand-in for qemu-system-x86_64: writes SERIAL to the -serial file and STDERR to stderr, then sleeps or exits.
+// A stand-in for qemu-system-x86_64: writes SERIAL to the -serial file and STDERR (LATER 0.2 s after) to stderr, then sleeps or exits.
 const FAKE = `#!/bin/bash
 for a; do case $a in file:*) serial=\${a#file:} ;; esac; done
 echo $$ > "$FAKE_DIR/pid"
 printf '%s' "$*" > "$FAKE_DIR/args"
 printf "$FAKE_SERIAL" > "$serial"
 printf "$FAKE_STDERR" >&2
+[ -n "$FAKE_LATER" ] && sleep 0.2 && printf "$FAKE_LATER" >&2
 [ "$FAKE_EXIT" = sleep ] && exec sleep 30
 exit "$FAKE_EXIT"
 `
@@ -47,10 +48,12 @@ exit "$FAKE_EXIT"
 interface Fake {
   serial: string
   stderr?: string
+  later?: string
   exit: number | 'sleep'
 }
 
-function probe(accel: string, fake: Fake | undefined) {
+// Asynchronous, so the slow cases (3 s and 5 s timeouts) run side by side.
+async function probe(accel: string, fake: Fake | undefined) {
   const dir = mkdtempSync(join(work, 'run-'))
   const bin = join(dir, 'bin')
   const tmp = join(dir, 'tmp')
@@ -66,10 +69,13 @@ function probe(accel: string, fake: Fake | undefined) {
     FAKE_DIR: dir,
     FAKE_SERIAL: fake?.serial ?? '',
     FAKE_STDERR: fake?.stderr ?? '',
+    FAKE_LATER: fake?.later ?? '',
     FAKE_EXIT: String(fake?.exit ?? 0),
   }
   const started = Date.now()
-  const r = spawnSync(BASH, [PROBE, accel], { env, encoding: 'utf8' })
+  const r = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+    const child = execFile(BASH, [PROBE, accel], { env, encoding: 'utf8' }, (_error, stdout) => resolve({ status: child.exitCode, stdout }))
+  })
   const read = (name: string) => {
     try {
       return readFileSync(join(dir, name), 'utf8')
@@ -86,7 +92,10 @@ const cases: Array<[string, string, Fake, number, RegExp]> = [
   ['every step and the exit device', 'tcg', { serial: 'RPLCXW.\\n', exit: 33 }, 0, /^ok \d+ RPLCXW\n$/],
   ['a CPU without xsave skips X', 'tcg', { serial: 'RPLCW.\\n', exit: 33 }, 0, /^ok \d+ RPLCW\n$/],
   ['a KVM internal error: QEMU pauses, the probe stops at once', 'tcg',
-    { serial: 'RPLC', stderr: 'KVM internal error. Suberror: 1\\nextra data[0]: 0x0000000000000001\\nemulation failure\\nRAX=0000000000000000\\n', exit: 'sleep' },
+    { serial: 'RPLC', stderr: 'KVM internal error. Suberror: 1\\nextra data[0]: 0x0000000000000001\\nemulation failure\\nRAX=0000000000000000\\nCode=ee <f0> 48\\n', exit: 'sleep' },
+    1, /^fail \d+ RPLC stopped at lock cmpxchg16b: KVM internal error\. Suberror: 1 \(emulation failure\)\n$/],
+  ['a KVM internal error whose details QEMU writes a moment later: the probe waits for them', 'tcg',
+    { serial: 'RPLC', stderr: 'KVM internal error. Suberror: 1\\n', later: 'extra data[0]: 0x1\\nemulation failure\\nRAX=0\\nCode=ee <f0> 48\\n', exit: 'sleep' },
     1, /^fail \d+ RPLC stopped at lock cmpxchg16b: KVM internal error\. Suberror: 1 \(emulation failure\)\n$/],
   ['a failed VM entry', 'tcg', { serial: 'RP', stderr: 'KVM: entry failed, hardware error 0x80000021\\n', exit: 'sleep' },
     1, /^fail \d+ RP stopped entering long mode: KVM: entry failed, hardware error 0x80000021\n$/],
@@ -99,8 +108,8 @@ const cases: Array<[string, string, Fake, number, RegExp]> = [
 ]
 
 for (const [title, accel, fake, code, line] of cases) {
-  test(`${title} → ${line.source.split(' ')[0]!.slice(1)}`, (t) => {
-    const r = probe(accel, fake)
+  test(`${title} → ${line.source.split(' ')[0]!.slice(1)}`, async (t) => {
+    const r = await probe(accel, fake)
     t.is(r.code, code, r.line)
     t.regex(r.line, line)
     t.true(r.ms < 2000, `${r.ms} ms`)
@@ -109,25 +118,33 @@ for (const [title, accel, fake, code, line] of cases) {
   })
 }
 
-test('a guest that never finishes is stopped after 3 s, at the step it was taking', (t) => {
-  const r = probe('tcg', { serial: 'RPLCXW', exit: 'sleep' })
+test('a guest that never finishes is stopped 3 s after its first step, at the step it was taking', async (t) => {
+  const r = await probe('tcg', { serial: 'RPLCXW', exit: 'sleep' })
   t.is(r.code, 1)
   t.regex(r.line, /^fail \d+ RPLCXW stopped in its 2M-iteration loop: still running after 3 s\n$/)
-  t.true(r.ms >= 3000 && r.ms < 6000, `${r.ms} ms`)
+  t.true(r.ms >= 3000 && r.ms < 4500, `${r.ms} ms`)
   t.false(alive(r.pid))
   t.deepEqual(r.tmpLeft, [])
 })
 
-test('QEMU runs the 64 KiB firmware on q35 with the CPU labvm uses under TCG, headless, without reboot', (t) => {
-  t.regex(probe('tcg', { serial: 'RPLCXW.', exit: 33 }).args,
+test('a QEMU that never shows the guest is given 5 s to start it (a busy seat), then stopped', async (t) => {
+  const r = await probe('tcg', { serial: '', exit: 'sleep' })
+  t.is(r.code, 1)
+  t.regex(r.line, /^fail \d+ - stopped before its first instruction: no output 5 s after QEMU started\n$/)
+  t.true(r.ms >= 5000 && r.ms < 6500, `${r.ms} ms`)
+  t.false(alive(r.pid))
+})
+
+test('QEMU runs the 64 KiB firmware on q35 with the CPU labvm uses under TCG, headless, without reboot', async (t) => {
+  t.regex((await probe('tcg', { serial: 'RPLCXW.', exit: 33 })).args,
     /^-machine q35 -accel tcg -cpu max -m 16 -smp 1 -nodefaults -no-user-config -display none -monitor none -no-reboot -bios \S+\/bios\.bin -serial file:\S+ -device isa-debug-exit,iobase=0xf4,iosize=4$/)
 })
 
-test('no QEMU, or a wrong accelerator: said at once', (t) => {
-  const none = probe('tcg', undefined)
+test('no QEMU, or a wrong accelerator: said at once', async (t) => {
+  const none = await probe('tcg', undefined)
   t.is(none.code, 3)
   t.is(none.line, 'no-qemu\n')
-  const wrong = probe('hvf', { serial: '', exit: 0 })
+  const wrong = await probe('hvf', { serial: '', exit: 0 })
   t.is(wrong.code, 64)
   t.is(wrong.line, '')
 })
