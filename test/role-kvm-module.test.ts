@@ -1,11 +1,13 @@
 import test from 'ava'
-import { rmSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
 import { labplay, project } from './helpers/labplay.ts'
 
 // kvm-module on three lab hosts sharing this machine's built-in KVM: a plain seat (a), one with a newer kernel
 // installed that ships kvm (b), one with a newer kernel without kvm that also proves check mode (c).
+// The truth about this machine's KVM (LAB-NOTES): it is kvm_pvm, which opens /dev/kvm and starts QEMU but runs no
+// guest kernel (emulation failure at lock cmpxchg16b). A machine with VT-x/AMD-V KVM runs the test guest.
 let lab: Lab
 let dir: string
 let a: string, b: string, c: string
@@ -24,6 +26,10 @@ const devKvm = () => {
   return { mode: s.mode, uid: s.uid, gid: s.gid, rdev: s.rdev, ctimeMs: s.ctimeMs }
 }
 let devBefore: ReturnType<typeof devKvm>
+const KVM_RUNS_GUESTS = !existsSync('/sys/module/kvm_pvm')
+const CANNOT = 'KVM is present but cannot run guests: a test guest stopped at lock cmpxchg16b: KVM internal error. Suberror: 1 (emulation failure); ' +
+  'under software emulation it runs, so the Windows session falls back to it (slow)'
+const PROBE = '/usr/local/libexec/labplay-kvm-probe'
 
 const STATE = `find /etc /usr/lib/modules -xdev -printf '%p %y %m %U %G %s %T@ %l\\n' 2>/dev/null | sort | sha256sum`
 
@@ -58,6 +64,9 @@ test.serial('check mode on a fresh host reports changes and changes nothing', as
   t.true(ran.recap.get(c)!.changed > 0, ran.stdout)
   t.is(await sh(c, STATE), before)
   t.is((await lab.exec(c, 'getent group kvm')).code, 2, 'no kvm group created')
+  t.is((await lab.exec(c, `test -e ${PROBE}`)).code, 1, 'the probe is not installed in check mode')
+  if (KVM_RUNS_GUESTS) t.notRegex(ran.stdout, /cannot run guests/)
+  else t.true(ran.stdout.includes(`[WARNING]: ${CANNOT}: ${c}\n`), 'the test guest runs in check mode too: ' + ran.stdout)
 })
 
 test.serial('a run gives the seat /dev/kvm access and warns about pending kernels, host by host; a second run changes nothing', async (t) => {
@@ -74,11 +83,38 @@ test.serial('a run gives the seat /dev/kvm access and warns about pending kernel
   t.regex(recap, new RegExp(`\\[WARNING\\]: reboot pending: running ${running.replaceAll('.', '\\.')}, newest installed 99\\.0\\.0-test: ${b}\\n`))
   t.regex(recap, new RegExp(`\\[WARNING\\]: KVM MISSING in the newest installed kernel 98\\.0\\.0-nokvm \\(running .*: ${c}\\n`))
   t.is(first.stdout.split('\n').filter((l) => /reboot pending|KVM MISSING/.test(l) && l.includes(a)).length, 0, `no kernel warning for ${a}`)
+  if (KVM_RUNS_GUESTS) t.notRegex(first.stdout, /cannot run guests/)
+  else t.true(recap.includes(`[WARNING]: ${CANNOT}: ${[a, b, c].join(', ')} (3 hosts)\n`), `one line for every seat: ${recap}`)
+  for (const host of [a, b, c]) {
+    t.is(await sh(host, `stat -c '%a %U %G' ${PROBE}`), '755 root root\n')
+    t.is(await sh(host, `cat ${PROBE}`), readFileSync(new URL('../roles/kvm-module/files/labplay-kvm-probe', import.meta.url), 'utf8'))
+  }
 
   const second = await labplay(lab, [join(dir, 'site.yml')], { cwd: dir })
   t.is(second.code, 0, second.stdout + second.stderr)
   for (const host of [a, b, c]) t.is(second.recap.get(host)!.changed, 0, `${host}: ${JSON.stringify(second.recap.get(host))}`)
   t.regex(second.stdout, /\[WARNING\]: reboot pending: .*\n/, 'still pending: the warning stays until the reboot')
+})
+
+test.serial('the probe: the test guest runs to the end under TCG, KVM here is present but cannot run it; a student without /dev/kvm is told so', async (t) => {
+  const timed = async (command: string) => {
+    const started = Date.now()
+    const out = await lab.exec(a, command)
+    return { ...out, wallMs: Date.now() - started }
+  }
+  const tcg = await timed(`${PROBE} tcg`)
+  t.is(tcg.code, 0, tcg.stdout + tcg.stderr)
+  t.regex(tcg.stdout, /^ok \d+ RPLCX?W\n$/, 'real, protected and long mode, cmpxchg16b, xsave (max has it), the loop')
+  const kvm = await timed(`${PROBE} kvm`)
+  if (KVM_RUNS_GUESTS) {
+    t.regex(kvm.stdout, /^ok \d+ RPLC/)
+  } else {
+    t.is(kvm.code, 1, kvm.stdout + kvm.stderr)
+    t.regex(kvm.stdout, /^fail \d+ RPLC stopped at lock cmpxchg16b: KVM internal error\. Suberror: 1 \(emulation failure\)\n$/)
+  }
+  t.log(`probe here: kvm ${kvm.stdout.trim()} (${kvm.wallMs} ms wall), tcg ${tcg.stdout.trim()} (${tcg.wallMs} ms wall)`)
+  t.is(await sh(a, 'ls -A /tmp | grep labplay-kvm-probe || true'), '', 'no temporary folder left')
+  t.is(await sh(a, `su -s /bin/bash student -c '${PROBE} kvm; echo $?'`), 'no-access\n3\n')
 })
 
 test.serial("the machine's /dev/kvm is untouched (mode, owner, ctime)", (t) => {

@@ -64,7 +64,7 @@ export function vendorModule(cpu: { vendor: string; virtFlags: readonly string[]
 
 export interface KvmState {
   host: string
-  // /dev/kvm exists: the only proof that KVM is usable (paravirtual KVM shows no vmx/svm flag).
+  // /dev/kvm exists: KVM is present, whatever the flags say (paravirtual KVM shows no vmx/svm flag); the test guest says whether it runs guests.
   device: boolean
   builtin: boolean
   virtFlags: readonly string[]
@@ -78,7 +78,7 @@ export interface KvmState {
 
 export type Verdict = { action: 'usable' } | { action: 'load'; module: string } | { action: 'fail'; message: string }
 
-// Why /dev/kvm is missing and whether loading the module can fix it; /dev/kvm present ends the question.
+// Why /dev/kvm is missing and whether loading the module can fix it; /dev/kvm present ends the question (the test guest asks the next one).
 export function diagnose(s: KvmState): Verdict {
   if (s.device) return { action: 'usable' }
   const finding = readKernelLog(s.kernelLog)
@@ -87,16 +87,16 @@ export function diagnose(s: KvmState): Verdict {
     return { action: 'fail', message: `virtualisation is switched off in the firmware: enable Intel VT-x / AMD-V (SVM mode) in the BIOS/UEFI setup of ${s.host}, then reboot${said}` }
   }
   if (s.virtFlags.length === 0) {
-    return { action: 'fail', message: `the CPU has no VT-x/AMD-V (no vmx or svm flag in /proc/cpuinfo of ${s.host}): KVM cannot run on this machine${said}` }
+    return { action: 'fail', message: `KVM is missing: the CPU has no VT-x/AMD-V (no vmx or svm flag in /proc/cpuinfo of ${s.host}): KVM cannot run on this machine${said}` }
   }
   if (s.module === undefined) {
-    return { action: 'fail', message: `/dev/kvm is missing and the CPU vendor of ${s.host} is unknown: no kvm module to load${said}` }
+    return { action: 'fail', message: `KVM is missing: no /dev/kvm, and the CPU vendor of ${s.host} is unknown: no kvm module to load${said}` }
   }
   if (s.builtin || s.loadedModules.includes(s.module)) {
-    return { action: 'fail', message: `KVM is in the kernel of ${s.host} (${s.builtin ? 'built in' : `${s.module} loaded`}) but /dev/kvm is missing: check the kernel log${said}` }
+    return { action: 'fail', message: `KVM is missing: the kernel of ${s.host} has it (${s.builtin ? 'built in' : `${s.module} loaded`}) but there is no /dev/kvm: check the kernel log${said}` }
   }
   if (!s.moduleAvailable) {
-    return { action: 'fail', message: `the running kernel of ${s.host} has no ${s.module} module: install its modules package or boot a kernel that has it${said}` }
+    return { action: 'fail', message: `KVM is missing: the running kernel of ${s.host} has no ${s.module} module: install its modules package or boot a kernel that has it${said}` }
   }
   return { action: 'load', module: s.module }
 }

@@ -1,10 +1,16 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { defineRole, type Host } from 'labplay'
 import { diagnose, kernelSaid, modulesLoadConf, nestedConf, rebootWarning, vendorModule, type KvmState } from './diagnose.ts'
-import { bool, userNames } from './vars.ts'
+import { guestVerdict, readProbe, type ProbeReply } from './guest.ts'
+import { bool, packageNames, userNames } from './vars.ts'
 
 const MODULES_LOAD = '/etc/modules-load.d/labplay-kvm.conf'
 const NESTED = '/etc/modprobe.d/labplay-kvm-nested.conf'
 const UDEV_RULE = '/etc/udev/rules.d/65-labplay-kvm.rules'
+// labvm (vm-image role) runs the installed copy at session start.
+const PROBE = '/usr/local/libexec/labplay-kvm-probe'
+const shipped = (name: string): string => fileURLToPath(new URL(`files/${name}`, import.meta.url))
 // Before 73-seat-late.rules, which turns the uaccess tag into an ACL for the user at the seat.
 const RULE = 'KERNEL=="kvm", GROUP="kvm", MODE="0660", TAG+="uaccess"\n'
 // Only the kvm lines of the kernel log travel back; dmesg first, the journal where dmesg is unreadable.
@@ -15,6 +21,8 @@ const defaults = {
   kvm_nested: false as boolean | string,
   // Users added to the kvm group, for /dev/kvm outside a seat session (ssh, cron); the seat's user needs none.
   kvm_users: [] as string[] | string,
+  // Debian packages the KVM test guest needs (QEMU); [] tests KVM only where QEMU is already installed.
+  kvm_packages: ['qemu-system-x86'] as string[] | string,
 }
 type KvmHost = Host<typeof defaults>
 
@@ -22,8 +30,8 @@ function module(h: KvmHost): string | undefined {
   return vendorModule(h.facts.cpu, h.facts.kvm.loadedModules)
 }
 
-// /dev/kvm is the proof; flags and the kernel log only explain its absence. modprobe only where it can help.
-async function kvmUsable(h: KvmHost): Promise<void> {
+// /dev/kvm present is the first step; flags and the kernel log only explain its absence. modprobe only where it can help.
+async function kvmPresent(h: KvmHost): Promise<void> {
   const { kvm, cpu } = h.facts
   if (kvm.device) return
   const mod = module(h)
@@ -52,7 +60,27 @@ async function kvmUsable(h: KvmHost): Promise<void> {
   const why = diagnose(after)
   if (why.action === 'usable') return
   if (why.action === 'fail') h.fail(why.message)
-  h.fail(`loading ${verdict.module} did not create /dev/kvm on ${h.name}${loadError}${kernelSaid(after.kernelLog)}`)
+  h.fail(`KVM is missing: loading ${verdict.module} did not create /dev/kvm on ${h.name}${loadError}${kernelSaid(after.kernelLog)}`)
+}
+
+// The probe's own text runs as a read-only command (check mode too, before it is installed anywhere).
+let probeScript: string | undefined
+async function probe(h: KvmHost, accel: 'kvm' | 'tcg'): Promise<ProbeReply> {
+  probeScript ??= readFileSync(shipped('labplay-kvm-probe'), 'utf8')
+  return readProbe((await h.probe`bash -c ${probeScript} labplay-kvm-probe ${accel}`).stdout)
+}
+
+// Only a guest that runs proves KVM usable; one that cannot run is a recap warning, since labvm falls back to TCG.
+async function kvmRunsGuests(h: KvmHost): Promise<void> {
+  const kvm = await probe(h, 'kvm')
+  if (h.check && kvm.kind === 'missing' && kvm.what === 'no-qemu' && packageNames(h.vars.kvm_packages, 'kvm_packages', h).length > 0) {
+    h.skip('QEMU is not installed yet: the test guest runs once it is')
+  }
+  if (h.check && kvm.kind === 'missing' && kvm.what === 'no-device') h.skip('/dev/kvm is not there yet: the test guest runs once it is')
+  const tcg = kvm.kind === 'fail' || kvm.kind === 'error' ? await probe(h, 'tcg') : undefined
+  const verdict = guestVerdict(kvm, tcg)
+  h.state('kvm', verdict.kind)
+  if (verdict.kind !== 'runs-guests') h.warn(verdict.warning)
 }
 
 // Built-in KVM needs nothing at boot; a loadable one is listed in modules-load.d.
@@ -116,10 +144,26 @@ async function newestKernel(h: KvmHost): Promise<void> {
 
 export default defineRole({
   name: 'kvm-module',
-  description: 'KVM usable at every seat: /dev/kvm present (module loaded and persisted where loadable), open to the student at the seat, ready after a kernel update.',
+  description: 'KVM usable at every seat: /dev/kvm present (module loaded and persisted where loadable), a test guest runs under it, open to the student at the seat, ready after a kernel update.',
   defaults,
   tasks: [
-    { name: 'KVM is usable (/dev/kvm exists)', run: kvmUsable },
+    { name: 'KVM is present (/dev/kvm exists)', run: kvmPresent },
+    {
+      name: 'QEMU is installed, to test KVM with a guest',
+      run: async (h) => {
+        const packages = packageNames(h.vars.kvm_packages, 'kvm_packages', h)
+        if (packages.length === 0) h.skip('kvm_packages is empty: KVM is tested only where QEMU is installed')
+        await h.packages(packages)
+      },
+    },
+    { name: 'KVM is usable (a test guest runs under KVM)', run: kvmRunsGuests },
+    {
+      name: 'labvm can test KVM at session start',
+      run: async (h) => {
+        await h.directory('/usr/local/libexec', { mode: '0755' })
+        await h.file(PROBE, { source: shipped('labplay-kvm-probe'), mode: '0755', owner: 'root', group: 'root' })
+      },
+    },
     { name: 'kvm module loads at boot', run: loadsAtBoot },
     { name: 'nested virtualisation is as configured', run: nested },
     { name: 'kvm group exists', run: kvmGroup },

@@ -78,7 +78,7 @@ test('/dev/kvm present is usable, whatever the flags say (paravirtual KVM shows 
 test('no flag and nothing in the log: the CPU lacks VT-x/AMD-V', (t) => {
   const v = diagnose({ ...MISSING, virtFlags: [] })
   t.is(v.action, 'fail')
-  t.regex(v.action === 'fail' ? v.message : '', /^the CPU has no VT-x\/AMD-V .*m5-03/)
+  t.regex(v.action === 'fail' ? v.message : '', /^KVM is missing: the CPU has no VT-x\/AMD-V .*m5-03/)
 })
 
 test('no flag but the kernel cleared it because the BIOS disabled VMX: enable it in the BIOS', (t) => {
@@ -95,7 +95,7 @@ test('flags present, BIOS disabled per the log: enable it in the BIOS, never mod
 
 test('flags present, log says no hardware support: the CPU lacks it only when there is no flag', (t) => {
   const v = diagnose({ ...MISSING, virtFlags: [], kernelLog: '[    4.8] kvm: no hardware support' })
-  t.regex(v.action === 'fail' ? v.message : '', /^the CPU has no VT-x\/AMD-V .*\(kernel: "kvm: no hardware support"\)$/)
+  t.regex(v.action === 'fail' ? v.message : '', /^KVM is missing: the CPU has no VT-x\/AMD-V .*\(kernel: "kvm: no hardware support"\)$/)
 })
 
 test('flags present, loadable module not loaded: load it', (t) => {
