@@ -75,12 +75,12 @@ const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<
 }
 
 // The run record's view of this run: where, and the command line with its secrets masked.
-async function recorded(o: Options, argv: string[], playbook: string, extraVars: Record<string, unknown>, reporter: Reporter): Promise<Reporter> {
+async function recorded(o: Options, argv: string[], playbook: string, reporter: Reporter): Promise<Reporter> {
   const path = (await import('./records/db.ts')).recordsPath(o)
   if (!path) return reporter
   const { createRecorder, commandLine } = await import('./records/recorder.ts')
   return createRecorder(reporter, {
-    path, playbook, command: commandLine(argv, (s) => secrets.text(s), extraVars),
+    path, playbook, command: commandLine(argv, (s) => secrets.text(s), o.extraVars),
     user: process.env.SUDO_USER || userInfo().username, check: o.check, limit: o.limit, tags: o.tags,
   })
 }
@@ -100,7 +100,7 @@ async function run(o: Options, playbook: string, plays: Play[], base: BaseOption
     const stream = toStdout ? process.stdout : process.stderr
     await wake(wakeHosts(plays, base), { records: recordsPath(o), timeoutS: o.wakeTimeoutS, signal: abort.signal, write: (line) => say(stream, line) })
   }
-  const reporter = await recorded(o, process.argv.slice(2), playbook, base.extraVars, output.createReporter({
+  const reporter = await recorded(o, process.argv.slice(2), playbook, output.createReporter({
     stream: toStdout ? process.stdout : process.stderr,
     tty,
     color: tty && !process.env.NO_COLOR,
