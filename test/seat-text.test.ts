@@ -204,3 +204,15 @@ test.serial('show and history in a terminal obey nothing either', async (t) => {
     t.deepEqual(sequences(pane.bytes.toString('utf8')), [], `${argv[2]} sends no escape sequence at all`)
   }
 })
+
+test.serial('input files: an error or a listing quotes a hostile name escaped, before any host is contacted', async (t) => {
+  writeFileSync(join(dir, 'bad.yml'), `- name: bad\n  hosts: lab\n  roles:\n    - ${JSON.stringify(`r\x1b]0;${TITLE}\x07`)}\n`)
+  const bad = await labplayRun(lab, [join(dir, 'bad.yml')], { cwd: dir })
+  t.is(bad.code, 5, shown(bad))
+  assertNoControl(t, 'the error', bad.stderr)
+  t.regex(bad.stderr, /^ERROR: .*r\\x1b\]0;PWNED-TITLE\\x07/m)
+  const listed = await labplayRun(lab, [join(dir, PLAYBOOK), '--list-hosts', '--list-tasks'], { cwd: dir })
+  t.is(listed.code, 0, shown(listed))
+  assertNoControl(t, 'the listing', listed.stdout.replace(/\t/g, ''))
+  t.regex(listed.stdout, /play #1 \(lab\): faults \\x1b\]0;PWNED-TITLE\\x07/)
+})

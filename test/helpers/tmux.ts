@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -17,8 +17,8 @@ export interface PaneResult {
 
 // Runs argv (no shell) in a fresh tmux server of its own (own socket, no config), which ends with it. The pane
 // stays after the program ends, OSC 52 may create a paste buffer, and the program starts only once every byte it
-// writes is being captured. (One server per run: tmux 3.3 left a later pane's process unreaped beside an earlier
-// pane's pipe.)
+// writes is being captured. The exit status comes from a file the pane's shell writes: tmux 3.3 sometimes leaves a
+// pane's ended process unreaped, so #{pane_dead} cannot be waited for.
 export async function inTmux(argv: string[], opts: { cwd: string; columns?: number; rows?: number; timeoutMs?: number }): Promise<PaneResult> {
   const socket = `labplay-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
   const dir = mkdtempSync(join(tmpdir(), 'labplay-tmux-'))
@@ -28,30 +28,26 @@ export async function inTmux(argv: string[], opts: { cwd: string; columns?: numb
   })
   const go = join(dir, 'go')
   const raw = join(dir, 'raw')
+  const status = join(dir, 'status')
   writeFileSync(raw, '')
-  const gate = `i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; shift; exec "$@"`
+  const gate = `i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; s=$2; shift 2; "$@"; echo $? > "$s.tmp" && mv "$s.tmp" "$s"`
   const timeoutMs = opts.timeoutMs ?? 120_000
   try {
-    await tmux('new-session', '-d', '-x', String(opts.columns ?? 180), '-y', String(opts.rows ?? 50), '-c', opts.cwd, 'sh', '-c', gate, 'gate', go, ...argv)
+    await tmux('new-session', '-d', '-x', String(opts.columns ?? 180), '-y', String(opts.rows ?? 50), '-c', opts.cwd, 'sh', '-c', gate, 'gate', go, status, ...argv)
     for (const [option, value] of [['remain-on-exit', 'on'], ['set-clipboard', 'on'], ['history-limit', '20000']] as const) await tmux('set-option', '-g', option, value)
     await tmux('pipe-pane', '-o', `cat >> ${raw}`)
     writeFileSync(go, '')
     const until = Date.now() + timeoutMs
-    let state = ''
-    while (Date.now() < until) {
-      state = (await tmux('display-message', '-p', '#{pane_dead} #{pane_dead_status}')).trim()
-      if (state.startsWith('1 ')) break
-      await sleep(100)
-    }
-    if (!state.startsWith('1 ')) {
+    while (Date.now() < until && !existsSync(status)) await sleep(100)
+    if (!existsSync(status)) {
       const screen = await tmux('capture-pane', '-p', '-J', '-S', '-')
       throw new Error(`${JSON.stringify(argv)} still running after ${timeoutMs} ms; screen:\n${JSON.stringify(screen.trimEnd())}`)
     }
-    // The pipe's cat may still be writing the last bytes.
-    await sleep(200)
+    // tmux may still be reading the last bytes from the pane, and the pipe's cat writing them.
+    await sleep(300)
     const capture = (...flags: string[]) => tmux('capture-pane', '-p', '-J', '-S', '-', '-E', '-', ...flags)
     return {
-      code: Number(state.split(' ')[1]),
+      code: Number(readFileSync(status, 'utf8')),
       bytes: readFileSync(raw),
       text: await capture(),
       attributed: await capture('-e'),
