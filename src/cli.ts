@@ -107,7 +107,7 @@ async function run(o: Options, playbook: string, plays: Play[], base: BaseOption
     verbosity: o.verbosity,
     diff: o.diff,
   }))
-  if (o.hostKeyChecking === 'off') say(process.stderr, '[WARNING]: host key checking is off: labplay cannot tell these hosts from impostors\n')
+  if (o.hostKeyChecking === 'off') process.stderr.write('[WARNING]: host key checking is off: labplay cannot tell these hosts from impostors\n')
   running = true
   try {
     const { summary, retry } = await runPlaybook({

@@ -87,10 +87,10 @@ export class Redactor {
     return v
   }
 
-  // What --diff shows of a file change: the diff, or SECRET_DIFF when either side holds a secret or the task
-  // that made it read a secret-named variable (so an old password is hidden after a rotation, too).
+  // What --diff shows of a file change (masked later with the event that carries it): the diff, or SECRET_DIFF when
+  // either side holds a secret or the task that made it read a secret-named variable (an old password after a rotation).
   diff(change: FileDiff, taskReadSecret: boolean): string {
-    if (!taskReadSecret && !change.sides.some((side) => this.holds(side))) return this.text(change.text)
+    if (!taskReadSecret && !change.sides.some((side) => this.holds(side))) return change.text
     return `--- before${change.path}\n+++ after${change.path}\n${SECRET_DIFF}\n`
   }
 
