@@ -4,6 +4,7 @@ import { homedir, userInfo } from 'node:os'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { InputError } from './errors.ts'
 import { Redactor } from './engine/redact.ts'
+import { terminalText } from './output/terminal-text.ts'
 import { ROOT } from './root.ts'
 import { parseOptions, USAGE, type Options } from './options.ts'
 import type { RunOptions } from './engine/run.ts'
@@ -74,12 +75,12 @@ const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<
 }
 
 // The run record's view of this run: where, and the command line with its secrets masked.
-async function recorded(o: Options, argv: string[], playbook: string, extraVars: Record<string, unknown>, reporter: Reporter): Promise<Reporter> {
+async function recorded(o: Options, argv: string[], playbook: string, reporter: Reporter): Promise<Reporter> {
   const path = (await import('./records/db.ts')).recordsPath(o)
   if (!path) return reporter
   const { createRecorder, commandLine } = await import('./records/recorder.ts')
   return createRecorder(reporter, {
-    path, playbook, command: commandLine(argv, (s) => secrets.text(s), extraVars),
+    path, playbook, command: commandLine(argv, (s) => secrets.text(s), o.extraVars),
     user: process.env.SUDO_USER || userInfo().username, check: o.check, limit: o.limit, tags: o.tags,
   })
 }
@@ -97,9 +98,9 @@ async function run(o: Options, playbook: string, plays: Play[], base: BaseOption
   if (o.wake) {
     const [{ wake, wakeHosts }, { recordsPath }] = await Promise.all([import('./wake/index.ts'), import('./records/db.ts')])
     const stream = toStdout ? process.stdout : process.stderr
-    await wake(wakeHosts(plays, base), { records: recordsPath(o), timeoutS: o.wakeTimeoutS, signal: abort.signal, write: (line) => stream.write(line) })
+    await wake(wakeHosts(plays, base), { records: recordsPath(o), timeoutS: o.wakeTimeoutS, signal: abort.signal, write: (line) => say(stream, line) })
   }
-  const reporter = await recorded(o, process.argv.slice(2), playbook, base.extraVars, output.createReporter({
+  const reporter = await recorded(o, process.argv.slice(2), playbook, output.createReporter({
     stream: toStdout ? process.stdout : process.stderr,
     tty,
     color: tty && !process.env.NO_COLOR,
@@ -115,8 +116,8 @@ async function run(o: Options, playbook: string, plays: Play[], base: BaseOption
     })
     await reporter.finish(summary)
     const retryFile = join(dirname(playbook), `${basename(playbook, extname(playbook))}.retry`)
-    await output.writeRetryFile(retryFile, retry).catch((err: Error) => process.stderr.write(`[WARNING]: could not write ${retryFile}: ${err.message}\n`))
-    if (retry.length) process.stderr.write(`to retry, use: -l @${retryFile}\n`)
+    await output.writeRetryFile(retryFile, retry).catch((err: Error) => say(process.stderr, `[WARNING]: could not write ${retryFile}: ${err.message}\n`))
+    if (retry.length) say(process.stderr, `to retry, use: -l @${retryFile}\n`)
     if (o.json) await output.writeJsonSummary(summary, o.json)
     return summary.exitCode
   } finally {
@@ -140,8 +141,14 @@ function defaultInventory(): string {
   throw new InputError('no inventory: ./inventory does not exist; name one with -i')
 }
 
+// Every line the CLI writes outside the views (listings, errors, warnings) may quote an input file or a
+// seat: it crosses the same boundary as the views' text.
+function say(stream: NodeJS.WriteStream, text: string): void {
+  stream.write(terminalText(text))
+}
+
 function print(text: string): number {
-  process.stdout.write(text)
+  say(process.stdout, text)
   return 0
 }
 
@@ -150,7 +157,7 @@ const verbose = process.argv.filter((a) => /^-v+$/.test(a)).reduce((n, a) => n +
 const exit = (code: number) => process.stdout.write('', () => process.exit(code))
 main(process.argv.slice(2)).then(exit, (err: unknown) => {
   const input = err instanceof InputError
-  process.stderr.write(secrets.text(`ERROR: ${input ? err.format() : err instanceof Error ? err.message : String(err)}\n`))
-  if (verbose >= 3 && err instanceof Error && err.stack) process.stderr.write(secrets.text(`${err.stack}\n`))
+  say(process.stderr, secrets.text(`ERROR: ${input ? err.format() : err instanceof Error ? err.message : String(err)}\n`))
+  if (verbose >= 3 && err instanceof Error && err.stack) say(process.stderr, secrets.text(`${err.stack}\n`))
   exit(input ? 5 : 1)
 })

@@ -3,8 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import type { Facts } from '../sdk/facts.types.ts'
 import type { RoleDefinition } from '../sdk/role.ts'
-import type { Vars } from '../vars.ts'
-import { SECRET_NAME } from './redact.ts'
+import { SECRET_NAME, type Vars } from '../vars.ts'
 
 // What a role's outcome on a host depends on, as plain JSON: `--stale` reruns a role when this differs
 // from what it was at the role's last success there. `code`: the role's source; `vars`: its resolved

@@ -132,8 +132,8 @@ class Run {
     const contexts = new Map<number, HostContext>()
     // Role reference → why --stale leaves it out on this host (undefined: it runs); decided once, before its first task.
     const staleWhy = new Map<number, string | undefined>()
-    const stale = (roleIndex: number, ctx: HostContext) => {
-      if (!staleWhy.has(roleIndex)) staleWhy.set(roleIndex, this.selectRole(play, state, roleIndex, ctx))
+    const stale = (roleIndex: number) => {
+      if (!staleWhy.has(roleIndex)) staleWhy.set(roleIndex, this.selectRole(play, state, roleIndex))
       return staleWhy.get(roleIndex)
     }
     const context = async (roleIndex: number) => {
@@ -152,8 +152,10 @@ class Run {
       for (const task of tasks) {
         const roleIndex = play.spec.roles.indexOf(task.roleRef)
         const ctx = await context(roleIndex)
-        const unchanged = stale(roleIndex, ctx)
-        const roleGate = () => (roleApplies(task.roleRef.when, { ...ctx.vars, facts: state.facts }) ? undefined : 'role condition is false') ?? unchanged
+        const unchanged = stale(roleIndex)
+        // The variables as they are, not h.vars: the engine's own reads are not a task reading a secret.
+        const vars = play.roleVars.get(state.name)![roleIndex]!
+        const roleGate = () => (roleApplies(task.roleRef.when, { ...vars, facts: state.facts }) ? undefined : 'role condition is false') ?? unchanged
         if (task.once) {
           const arrival: Arrival = { ctx, gate: roleGate }
           reached.add(task.ref.index)
@@ -232,11 +234,11 @@ class Run {
 
   // The role's inputs on this host (always: the run record keeps them), then --stale's verdict: the reason
   // to skip the role, or undefined. Inputs that cannot be computed (the role's own inputs() threw) run the role.
-  private selectRole(play: PreparedPlay, state: HostState, roleIndex: number, ctx: HostContext): string | undefined {
+  private selectRole(play: PreparedPlay, state: HostState, roleIndex: number): string | undefined {
     const role = play.spec.roles[roleIndex]!.role
     let inputs: RoleInputs
     try {
-      inputs = roleInputs(this.opts.catalog.get(role), this.roleCode(role), ctx.vars, state.facts)
+      inputs = roleInputs(this.opts.catalog.get(role), this.roleCode(role), play.roleVars.get(state.name)![roleIndex]!, state.facts)
     } catch (err) {
       const reason = `its inputs could not be read: ${err instanceof Error ? err.message : String(err)}`
       this.emit({ type: 'warn', host: state.name, message: `role '${role}': ${reason}` })
@@ -316,7 +318,7 @@ class Run {
       changed: status === 'changed',
       durationMs: Math.round(performance.now() - started),
       ...(message ? { message } : {}),
-      ...(diffs.length ? { diff: diffs } : {}),
+      ...(diffs.length ? { diff: diffs.map((d) => this.redactor.diff(d, ctx.record.readSecret)) } : {}),
       ...(warnings.length ? { warnings } : {}),
     }
   }

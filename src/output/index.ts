@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream'
 import type { Reporter } from '../engine/events.ts'
 import { createLiveReporter } from './live.ts'
 import { createPlainReporter } from './plain.ts'
+import { terminalData } from './terminal-text.ts'
 
 export { formatRecap, formatSummaryLine } from './recap.ts'
 export { writeJsonSummary } from './json.ts'
@@ -23,8 +24,12 @@ export interface OutputOptions {
 }
 
 // The engine's single output sink: a live Listr view on a terminal, plain lines everywhere else
-// (and on a terminal when -v or --diff ask for per-host lines a live view cannot hold).
+// (and on a terminal when -v or --diff ask for per-host lines a live view cannot hold). Every event and the
+// summary cross terminalData on the way in: what a seat sent is shown, never obeyed.
 export function createReporter(opts: OutputOptions): Reporter {
-  if (opts.tty && opts.verbosity === 0 && !opts.diff) return createLiveReporter(opts)
-  return createPlainReporter(opts)
+  const view = opts.tty && opts.verbosity === 0 && !opts.diff ? createLiveReporter(opts) : createPlainReporter(opts)
+  return {
+    event: (e) => view.event(terminalData(e)),
+    finish: (summary) => view.finish(terminalData(summary)),
+  }
 }

@@ -1,5 +1,6 @@
 import type { HostSummary, RunSummary } from '../engine/events.ts'
 import { writeAtomic } from './atomic.ts'
+import { jsonText } from './terminal-text.ts'
 
 // A task's result for machines: fixed keys in a fixed order; diffs stay out (file contents may be secret).
 function taskJson(t: HostSummary['tasks'][number]): Record<string, unknown> {
@@ -42,7 +43,7 @@ function summaryJson(summary: RunSummary): Record<string, unknown> {
 
 // `--json FILE` (written atomically) or `--json -` (stdout, resolved once flushed).
 export async function writeJsonSummary(summary: RunSummary, file: string): Promise<void> {
-  const text = `${JSON.stringify(summaryJson(summary), null, 2)}\n`
+  const text = jsonText(summaryJson(summary))
   if (file !== '-') return writeAtomic(file, text)
   await new Promise<void>((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())))
 }

@@ -16,9 +16,9 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
 }
 
-// A message on one line: views that count rows cannot afford a stray newline.
+// A message on one line: views that count rows cannot afford a stray newline, nor a tab's unknown width.
 export function oneLine(message: string | undefined): string {
-  return (message ?? '').replace(/\s*\r?\n\s*/g, ' ⏎ ').trim()
+  return (message ?? '').replace(/\s*\r?\n\s*/g, ' ⏎ ').replace(/\t/g, ' ').trim()
 }
 
 // Cut plain text to a column budget, marking the cut so nobody mistakes it for the whole.

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs'
-import { LineCounter, parseDocument, visit, type Alias, type Document, type Node, type ParsedNode } from 'yaml'
+import { LineCounter, parseDocument, visit, type Alias, type Document, type ErrorCode, type Node, type ParsedNode } from 'yaml'
 import { InputError, type Place } from '../errors.ts'
 
 // Playbooks and vars files are small; anything bigger is a mistake (or an attack), refused before reading.
@@ -10,6 +10,22 @@ const MAX_ALIAS_COUNT = 100
 // should never hold: timestamps, sexagesimal numbers, binary, sets and ordered maps stay strings or fail.
 const DROPPED_TAGS = new Set(['tag:yaml.org,2002:timestamp', 'tag:yaml.org,2002:binary', 'tag:yaml.org,2002:omap', 'tag:yaml.org,2002:pairs', 'tag:yaml.org,2002:set'])
 
+// Syntax errors told without quoting the text (the yaml package's messages may quote it), for text that may
+// hold secrets (extra vars).
+const QUIET: Partial<Record<ErrorCode, string>> = {
+  MISSING_CHAR: 'a closing quote or bracket is missing',
+  UNEXPECTED_TOKEN: 'unexpected text',
+  BAD_DQ_ESCAPE: 'an invalid escape in a double-quoted string',
+  DUPLICATE_KEY: 'a key is given twice',
+  MULTIPLE_DOCS: 'more than one document',
+  TAG_RESOLVE_FAILED: 'an unknown tag',
+}
+
+// quiet: syntax errors never quote the text (it may hold secrets).
+export interface YamlOptions {
+  quiet?: boolean
+}
+
 // A parsed YAML file that can still say where each node came from.
 export interface YamlFile {
   file: string
@@ -19,7 +35,7 @@ export interface YamlFile {
 
 // Reads, decodes (strict UTF-8) and parses a YAML file; every failure is an InputError (at `from` when the file cannot be read).
 // Synchronous: these files are small and read once, before the run starts.
-export function readYaml(file: string, what: string, from?: Place): YamlFile {
+export function readYaml(file: string, what: string, from?: Place, opts: YamlOptions = {}): YamlFile {
   // Inside the file's own place the name is already shown; from elsewhere (vars_files) it is part of the message.
   const subject = from ? `${what} ${file}` : what
   let bytes: Buffer
@@ -33,11 +49,11 @@ export function readYaml(file: string, what: string, from?: Place): YamlFile {
     const code = (error as NodeJS.ErrnoException).code
     throw new InputError(`${subject} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`}`, from ?? { file })
   }
-  return parseYaml(decode(bytes, file), file)
+  return parseYaml(decode(bytes, file), file, opts)
 }
 
 // Parses YAML text; syntax errors, unknown tags and alias bombs become InputErrors at the yaml package's line:col.
-export function parseYaml(source: string, file: string): YamlFile {
+export function parseYaml(source: string, file: string, opts: YamlOptions = {}): YamlFile {
   const lines = new LineCounter()
   const doc = parseDocument(source, {
     lineCounter: lines,
@@ -47,7 +63,10 @@ export function parseYaml(source: string, file: string): YamlFile {
   })
   const yaml = { file, doc, lines }
   const problem = doc.errors[0] ?? doc.warnings[0]
-  if (problem) throw new InputError(`invalid YAML: ${problem.message}`, at(yaml, problem.pos[0]))
+  if (problem) {
+    const message = opts.quiet ? `invalid YAML: ${QUIET[problem.code] ?? problem.code.toLowerCase().replace(/_/g, ' ')}` : `invalid YAML: ${problem.message}`
+    throw new InputError(message, at(yaml, problem.pos[0]))
+  }
   const aliases = aliasesOf(doc)
   const looping = aliases.find((alias) => alias.inside)
   if (looping) throw new InputError(`alias *${looping.node.source} refers to a value that contains it, expected data without cycles`, placeOf(yaml, looping.node))

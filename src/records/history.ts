@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3'
 import { InputError } from '../errors.ts'
 import { count, duration, localTime, parseReader, selectedHosts } from './args.ts'
 import { NoRecordsError, openRecords, recordsPath, type Records } from './db.ts'
+import { jsonText, terminalData } from '../output/terminal-text.ts'
 
 export const HISTORY_USAGE = `usage: labplay history [-l PATTERN] [-n N] [--json] [-i INVENTORY] [--records PATH]
 
@@ -57,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     const known = (records.db.prepare('SELECT host FROM run_hosts UNION SELECT host FROM hosts').pluck().all() as string[])
     const hosts = await selectedHosts(o, known)
     const runs = readRuns(records.db, last, hosts)
-    if (o.json) return print(`${JSON.stringify(runs, null, 2)}\n`)
+    if (o.json) return print(jsonText(runs))
     if (!runs.length) return print(`no runs recorded${hosts ? ' for these hosts' : ''} in ${records.path}\n`)
     return print(runs.map(formatRun).join('\n') + '\n')
   } finally {
@@ -87,7 +88,9 @@ export function readRuns(db: Database, last: number, hosts?: Set<string>): RunLi
 }
 
 // #12  2025-05-01 14:03:22  4.2s  site.yml  -l m5  hosts=18 ok=15 changed=2 failed=1 unreachable=0  exit=2  alice
-export function formatRun(r: RunLine): string {
+// The recorded row crosses terminalData here, where it becomes text.
+export function formatRun(line: RunLine): string {
+  const r = terminalData(line)
   const parts = [`#${r.id}`, localTime(r.startedAt), r.durationMs === null ? '-' : duration(r.durationMs), basename(r.playbook)]
   if (r.limit) parts.push(`-l ${r.limit}`)
   if (r.tags) parts.push(`-t ${r.tags}`)

@@ -1,6 +1,6 @@
 import type { Facts } from '../sdk/facts.types.ts'
-import { SECRET_NAME } from '../engine/redact.ts'
-import type { Vars } from '../vars.ts'
+import { MASK } from '../engine/redact.ts'
+import { maskedExtraVars } from '../playbook/extra-vars.ts'
 import type { HostSummary, Reporter, RunEvent, RunSummary, TaskRef } from '../engine/events.ts'
 import { openRecords, type Records } from './db.ts'
 import { DIFF_LIMIT } from './schema.ts'
@@ -254,17 +254,15 @@ function parseObject(text: string | null | undefined): Record<string, unknown> {
   }
 }
 
-// The command line as the user typed it, shell-quoted where needed, secrets masked by `redact` (the
-// CLI's redactor) and, at any depth of the -e values (a JSON -e nests them), every secret-named value.
-export function commandLine(argv: string[], redact: (s: string) => string, extraVars: Vars = {}): string {
-  const nested: string[] = []
-  const walk = (v: unknown, secret: boolean): void => {
-    if (secret && (typeof v === 'string' || typeof v === 'number') && String(v).length >= 3) nested.push(String(v))
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, secret || SECRET_NAME.test(k))
+// The command line as the user typed it, shell-quoted where needed, secrets masked: each -e value by its structure
+// (`extraVars`: the values as given; secret-named keys masked whatever their value's length, JSON/YAML written
+// again), then every word by `redact` (the CLI's redactor: every known secret, in each written form).
+export function commandLine(argv: string[], redact: (s: string) => string, extraVars: string[] = []): string {
+  const given = new Set(extraVars)
+  const structured = (word: string): string => {
+    if (given.has(word)) return maskedExtraVars(word, MASK)
+    if (word.startsWith('--extra-vars=') && given.has(word.slice(13))) return `--extra-vars=${maskedExtraVars(word.slice(13), MASK)}`
+    return word
   }
-  walk(extraVars, false)
-  nested.sort((x, y) => y.length - x.length)
-  // Masked word by word before quoting, so a secret holding a quote is still found whole.
-  const mask = (word: string) => nested.reduce((w, secret) => w.split(secret).join('********'), redact(word))
-  return ['labplay', ...argv].map(mask).map((a) => (/^[\w@%+=:,./*-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
+  return ['labplay', ...argv].map((word) => redact(structured(word))).map((a) => (/^[\w@%+=:,./*-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
 }

@@ -3,6 +3,7 @@ import { basename } from 'node:path'
 import { InputError } from '../errors.ts'
 import { duration, exitMeaning, localTime, parseReader, selectedHosts } from './args.ts'
 import { openRecords, recordsPath } from './db.ts'
+import { jsonText, terminalData } from '../output/terminal-text.ts'
 
 export const SHOW_USAGE = `usage: labplay show RUN [-l PATTERN] [-D] [--json] [-i INVENTORY] [--records PATH]
 
@@ -77,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     const id = which === 'last' ? lastRun(records.db, hosts) : Number(which)
     const run = id === undefined ? undefined : readRun(records.db, id, hosts)
     if (!run) throw new InputError(which === 'last' ? `no runs recorded${hosts ? ' for these hosts' : ''} in ${records.path}` : `run #${which} is not in the record at ${records.path}`)
-    return print(o.json ? `${JSON.stringify(run, null, 2)}\n` : formatRun(run, o.values.diff === true))
+    return print(o.json ? jsonText(run) : formatRun(run, o.values.diff === true))
   } finally {
     records.close()
   }
@@ -111,7 +112,9 @@ export function readRun(db: Database, id: number, hosts?: Set<string>): RunDetai
   }
 }
 
-export function formatRun(r: RunDetail, diff: boolean): string {
+// The recorded rows cross terminalData here, where they become text: a seat's bytes are shown, never obeyed.
+export function formatRun(run: RunDetail, diff: boolean): string {
+  const r = terminalData(run)
   const lines = [
     `run #${r.id}  ${basename(r.playbook)}${r.check ? '  (check mode)' : ''}`,
     `  playbook  ${r.playbook}`,

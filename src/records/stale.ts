@@ -1,5 +1,5 @@
 import { InputError } from '../errors.ts'
-import { SECRET_NAME } from '../engine/redact.ts'
+import { SECRET_NAME } from '../vars.ts'
 import { NoRecordsError, openRecords } from './db.ts'
 
 // `--stale`: a role reruns on a host only when something it depends on changed there since it last

@@ -2,11 +2,12 @@ import type { Readable } from 'node:stream'
 import type { Connection, ExecResult } from '../connection/types.ts'
 import type { Vars } from '../vars.ts'
 import type { Facts } from './facts.types.ts'
-import type { Outcome, PrimitiveIO } from './primitives/types.ts'
+import type { FileDiff, Outcome, PrimitiveIO } from './primitives/types.ts'
 import { StepError } from './primitives/types.ts'
 import * as primitives from './primitives/index.ts'
 import { shell } from './shell.ts'
 import { checksum, type FileSum } from './checksum.ts'
+import { watchSecretReads } from './secret-reads.ts'
 
 type Tagged = (strings: TemplateStringsArray, ...values: unknown[]) => Promise<ExecResult>
 type Args<F> = F extends (io: PrimitiveIO, ...rest: infer A) => Promise<Outcome> ? A : never
@@ -19,13 +20,15 @@ export class TaskSkipped extends Error {}
 export interface TaskRecord {
   changed: boolean
   messages: string[]
-  diffs: string[]
+  diffs: FileDiff[]
   warnings: string[]
   notified: Set<string>
+  // The task read a secret-named variable: its diffs may show the secret, so they are hidden.
+  readSecret: boolean
 }
 
 export function newRecord(): TaskRecord {
-  return { changed: false, messages: [], diffs: [], warnings: [], notified: new Set() }
+  return { changed: false, messages: [], diffs: [], warnings: [], notified: new Set(), readSecret: false }
 }
 
 export interface ExecCall {
@@ -103,9 +106,11 @@ export class HostContext implements Host<Vars> {
   timeoutMs: number
   readonly probe: Tagged
   readonly run: Tagged
+  private readonly watchedVars: Vars
 
   constructor(private readonly opts: HostOptions) {
     this.timeoutMs = opts.timeoutMs
+    this.watchedVars = watchSecretReads(opts.vars, () => (this.record.readSecret = true))
     this.probe = (strings, ...values) => this.exec(shell(strings, values), { mutating: false })
     this.run = (strings, ...values) => this.exec(shell(strings, values), { mutating: true })
   }
@@ -114,7 +119,7 @@ export class HostContext implements Host<Vars> {
     return this.opts.name
   }
   get vars(): Vars {
-    return this.opts.vars
+    return this.watchedVars
   }
   get check(): boolean {
     return this.opts.check
@@ -172,7 +177,7 @@ export class HostContext implements Host<Vars> {
 
   private apply(outcome: Outcome): Outcome {
     if (outcome.changed) this.record.changed = true
-    if (outcome.diff) this.record.diffs.push(outcome.diff)
+    if (outcome.diff?.text) this.record.diffs.push(outcome.diff)
     if (outcome.message && outcome.changed) this.record.messages.push(outcome.message)
     return outcome
   }

@@ -96,7 +96,7 @@ test('diff mode shows a unified diff of the real old content', async (t) => {
   const path = join(dir, 'hosts')
   writeFileSync(path, '127.0.0.1 localhost\n10.0.0.1 old\n::1 localhost\n')
   const outcome = await file(bashIO(dir, { diff: true }), path, { content: '127.0.0.1 localhost\n10.0.0.2 new\n::1 localhost\n' })
-  t.is(outcome.diff, `--- before${path}\n+++ after${path}\n@@ -1,3 +1,3 @@\n 127.0.0.1 localhost\n-10.0.0.1 old\n+10.0.0.2 new\n ::1 localhost\n`)
+  t.is(outcome.diff?.text, `--- before${path}\n+++ after${path}\n@@ -1,3 +1,3 @@\n 127.0.0.1 localhost\n-10.0.0.1 old\n+10.0.0.2 new\n ::1 localhost\n`)
 })
 
 test('backup keeps the old file beside the new one', async (t) => {

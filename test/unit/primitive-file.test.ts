@@ -126,26 +126,26 @@ test('file: diff mode asks for the old content and shows a unified diff', async 
   const io = fakeIO([`${regular(before)}content\n${before}`], { diff: true, check: true })
   const outcome = await file(io, '/srv/app.conf', { content: 'a\nB\nc\n' })
   t.regex(io.calls[0].command, /echo content; cat <"\$p"/)
-  t.is(outcome.diff, '--- before/srv/app.conf\n+++ after/srv/app.conf\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n')
+  t.is(outcome.diff?.text, '--- before/srv/app.conf\n+++ after/srv/app.conf\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n')
 })
 
 test('file: diff of a new file is all additions', async (t) => {
   const io = fakeIO(['absent\n'], { diff: true, check: true })
   const outcome = await file(io, '/srv/app.conf', { content: 'one\n' })
-  t.is(outcome.diff, '--- before/srv/app.conf\n+++ after/srv/app.conf\n@@ -0,0 +1,1 @@\n+one\n')
+  t.is(outcome.diff?.text, '--- before/srv/app.conf\n+++ after/srv/app.conf\n@@ -0,0 +1,1 @@\n+one\n')
 })
 
 test('file: binary or large content is named in the diff, not dumped', async (t) => {
   const big = fakeIO([regular('x')], { diff: true, check: true })
-  t.regex((await file(big, '/srv/app.conf', { content: 'y'.repeat(300 * 1024) })).diff ?? '', /not shown/)
+  t.regex((await file(big, '/srv/app.conf', { content: 'y'.repeat(300 * 1024) })).diff?.text ?? '', /not shown/)
   const binary = fakeIO([`${regular('x')}content\nx`], { diff: true, check: true })
-  t.regex((await file(binary, '/srv/app.conf', { content: Buffer.from([0, 1, 2, 255]) })).diff ?? '', /not shown/)
+  t.regex((await file(binary, '/srv/app.conf', { content: Buffer.from([0, 1, 2, 255]) })).diff?.text ?? '', /not shown/)
 })
 
 test('file: no diff is computed without diff mode', async (t) => {
   const io = fakeIO(['absent\n'])
   const outcome = await file(io, '/srv/app.conf', { content: 'x' })
-  t.is(outcome.diff, undefined)
+  t.is(outcome.diff?.text, undefined)
   t.notRegex(io.calls[0].command, /content/)
 })
 

@@ -267,10 +267,11 @@ test('a host status: unreachable, then failed, then interrupted, then changed, t
   t.is(hostStatus(h({})), 'ok')
 })
 
-test('the command line is quoted and its secrets masked, nested -e ones too', (t) => {
+test('the command line is quoted and its secrets masked: -e by structure (any length, nested, JSON-escaped), then by value', (t) => {
   const redact = (s: string) => s.split('hunter22').join('********')
-  const line = commandLine(['site.yml', '-e', 'db_password=hunter22', '-e', `{"smb": {"admin_pass": "it's-secret"}}`, '-l', 'm5'], redact, { db_password: 'hunter22', smb: { admin_pass: "it's-secret" } })
-  t.is(line, `labplay site.yml -e db_password=******** -e '{"smb": {"admin_pass": "********"}}' -l m5`)
+  const extra = ['db_password=ab', `{"smb": {"admin_pass": "it's-\\"secret"}}`, 'room=hunter22']
+  const line = commandLine(['site.yml', '-e', extra[0]!, '--extra-vars', extra[1]!, `--extra-vars=${extra[2]}`, '-l', 'm5'], redact, extra)
+  t.is(line, `labplay site.yml -e db_password=******** --extra-vars '{"smb":{"admin_pass":"********"}}' --extra-vars=room=******** -l m5`)
 })
 
 test('recordsPath: --records, then LABPLAY_RECORDS, then ~/.local/state; --no-records: none', (t) => {

@@ -1,13 +1,14 @@
 import { unifiedDiff } from './diff.ts'
 import { DIFF_LIMIT } from './file-commands.ts'
+import type { FileDiff } from './types.ts'
 
 // --diff for a content change; binary or large content is named, not dumped. `before` is undefined when not read.
-export function fileDiff(path: string, before: string | undefined, after: Buffer): string {
+export function fileDiff(path: string, before: string | undefined, after: Buffer): FileDiff {
   const afterText = after.length <= DIFF_LIMIT ? utf8(after) : undefined
   if (before === undefined || afterText === undefined || !isText(before) || !isText(afterText)) {
-    return `--- before${path}\n+++ after${path}\nBinary or larger than ${DIFF_LIMIT / 1024} KiB: content not shown\n`
+    return { path, text: `--- before${path}\n+++ after${path}\nBinary or larger than ${DIFF_LIMIT / 1024} KiB: content not shown\n`, sides: [] }
   }
-  return unifiedDiff(before, afterText, path)
+  return { path, text: unifiedDiff(before, afterText, path), sides: [before, afterText] }
 }
 
 function utf8(data: Buffer): string | undefined {

@@ -11,10 +11,20 @@ export interface PrimitiveIO {
   facts: Facts
 }
 
+// A file change as --diff shows it, with what it was computed from: the engine hides a diff either side of
+// which holds a secret (src/engine/redact.ts).
+export interface FileDiff {
+  path: string
+  // Unified diff, or a line saying why the content is not shown.
+  text: string
+  // The old and new content the text shows; empty when it shows neither.
+  sides: string[]
+}
+
 export interface Outcome {
   changed: boolean
-  // Unified diff of a file change, when diff mode is on.
-  diff?: string
+  // The file change, when diff mode is on.
+  diff?: FileDiff
   // Short human text: "would install samba", "restarted smbd".
   message?: string
 }
