@@ -94,7 +94,8 @@ export function stopRequest(opts: ExecOptions): { reason: Promise<string>; dispo
 }
 
 // TERM first, so the command's traps run (a file write removes its temporary file), KILL 2 s later.
-export function killGroupScript(pgid: number): string {
+// `pgid`: the group's number, or a shell variable holding it.
+export function killGroupScript(pgid: number | `$${string}`): string {
   return [
     `kill -TERM -- -${pgid} 2>/dev/null || exit 0`,
     `for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- -${pgid} 2>/dev/null || exit 0; sleep 0.2; done`,

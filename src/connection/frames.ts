@@ -1,6 +1,5 @@
-// What a FrameReader found: the start line's fields, body bytes as they become certain, the end.
+// What a FrameReader found: body bytes as they become certain, then the end line's fields.
 export interface FrameEvents {
-  start(fields: string[]): void
   // `bytes` more of the body are known; false: keep none of this body from here on (over the cap).
   body(bytes: number): boolean
   // The whole body, or undefined when it was dropped; valid during the call only (decode it there).
@@ -8,18 +7,15 @@ export interface FrameEvents {
   broken(message: string): void
 }
 
-// A frame's start or end line is a few numbers; anything longer is not a frame.
+// An end line is a few numbers; anything longer is not one.
 const LINE_MAX = 256
 
-// One stream of the remote session's answers: `<m>S fields\n`, the body, `\n<m>E fields\n`, per command.
-// Bytes before a start line are not ours (a stray background process) and are dropped. Only a marker's
-// length of unparsed bytes is held: the body moves out as soon as it is certain, so one command's
-// memory is its kept body, and nothing once the body is dropped.
+// One stream of the remote session's answers: each body runs from the last end line to the next,
+// `\n<m>E fields\n`. Only a marker's length of unparsed bytes is held: the body moves out as soon as it
+// is certain, so one command costs its kept body, and nothing once that is dropped.
 export class FrameReader {
-  private readonly startMark: Buffer
   private readonly endMark: Buffer
   private readonly pending = new Pending()
-  private inBody = false
   private kept: Buffer[] = []
   private dropping = false
 
@@ -27,7 +23,6 @@ export class FrameReader {
     marker: string,
     private readonly on: FrameEvents,
   ) {
-    this.startMark = Buffer.from(`${marker}S `)
     this.endMark = Buffer.from(`\n${marker}E`)
   }
 
@@ -35,39 +30,21 @@ export class FrameReader {
     this.pending.append(chunk)
     for (;;) {
       const data = this.pending.view()
-      if (!this.inBody) {
-        const at = data.indexOf(this.startMark)
-        if (at < 0) return this.pending.consume(Math.max(0, data.length - this.startMark.length + 1))
-        const eol = data.indexOf(10, at + this.startMark.length)
-        if (eol < 0) {
-          this.pending.consume(at)
-          if (data.length - at > LINE_MAX) this.on.broken('labplay: the remote shell sent a malformed frame')
-          return
-        }
-        const fields = data.subarray(at + this.startMark.length, eol).toString('latin1').split(' ')
-        this.pending.consume(eol + 1)
-        this.inBody = true
-        this.kept = []
-        this.dropping = false
-        this.on.start(fields)
-      } else {
-        const at = data.indexOf(this.endMark)
-        const eol = at < 0 ? -1 : data.indexOf(10, at + this.endMark.length)
-        if (eol < 0) {
-          // Everything before a possible marker is body for certain.
-          const certain = at >= 0 ? at : Math.max(0, data.length - this.endMark.length + 1)
-          this.keep(data, certain)
-          if (at >= 0 && data.length - at > LINE_MAX) this.on.broken('labplay: the remote shell sent a malformed frame')
-          return
-        }
-        const fields = data.subarray(at + this.endMark.length, eol).toString('latin1').split(' ').filter(Boolean)
-        const fits = this.dropping ? false : this.on.body(at)
-        const body = !fits ? undefined : this.kept.length === 0 ? data.subarray(0, at) : Buffer.concat([...this.kept, data.subarray(0, at)])
-        this.inBody = false
-        this.kept = []
-        this.on.end(body, fields)
-        this.pending.consume(eol + 1)
+      const at = data.indexOf(this.endMark)
+      const eol = at < 0 ? -1 : data.indexOf(10, at + this.endMark.length)
+      if (eol < 0) {
+        // Everything before a possible marker is body for certain.
+        this.keep(data, at >= 0 ? at : Math.max(0, data.length - this.endMark.length + 1))
+        if (at >= 0 && data.length - at > LINE_MAX) this.on.broken('labplay: the remote shell sent a malformed frame')
+        return
       }
+      const fields = data.subarray(at + this.endMark.length, eol).toString('latin1').split(' ').filter(Boolean)
+      const fits = !this.dropping && this.on.body(at)
+      const body = !fits ? undefined : this.kept.length === 0 ? data.subarray(0, at) : Buffer.concat([...this.kept, data.subarray(0, at)])
+      this.kept = []
+      this.dropping = false
+      this.on.end(body, fields)
+      this.pending.consume(eol + 1)
     }
   }
 

@@ -8,8 +8,8 @@ import type { Runner } from '../../src/connection/exec.ts'
 
 // The session's framing, against a local bash (the same loop runs over SSH): what a command prints,
 // whatever it prints, comes back byte for byte, and one command never bleeds into the next.
-function session(): ShellSession {
-  const runner: Runner = { spawn: spawnLocal, loginUser: userInfo().username, killSlot: (task) => task() }
+function session(spawn: Runner['spawn'] = spawnLocal): ShellSession {
+  const runner: Runner = { spawn, loginUser: userInfo().username, killSlot: (task) => task() }
   return new ShellSession(runner)
 }
 
@@ -21,6 +21,12 @@ test('stdout, stderr and exit codes come back exactly, command after command', a
   t.deepEqual(await s.run('', {}), { code: 0, stdout: '', stderr: '' })
   t.deepEqual(await s.run('printf "\\n\\n"', {}), { code: 0, stdout: '\n\n', stderr: '' })
   for (let i = 0; i < 50; i++) t.is((await s.run(`echo ${i}`, {})).stdout, `${i}\n`)
+})
+
+test('what the login prints before the loop starts (a noisy .bashrc) is nobody\'s output', async (t) => {
+  const noisy = session((argv) => spawnLocal(['bash', '-c', 'echo login noise; printf "more" >&2; exec "$@"', 'login', ...argv]))
+  t.teardown(() => noisy.close())
+  t.deepEqual(await noisy.run('echo first; echo first-err >&2', {}), { code: 0, stdout: 'first\n', stderr: 'first-err\n' })
 })
 
 test('scripts with multibyte characters, quotes and a syntax error', async (t) => {
