@@ -4,7 +4,7 @@ import { connectLocal } from '../connection/local.ts'
 import { connectSsh } from '../connection/ssh.ts'
 import type { Connection } from '../connection/types.ts'
 import { UnreachableError } from '../connection/types.ts'
-import { formatSize, OutputLimitError } from '../connection/output-limit.ts'
+import { OutputLimitError } from '../connection/output-limit.ts'
 import { InputError } from '../errors.ts'
 import type { Play as PlaySpec } from '../playbook/index.ts'
 import { FACTS_LIMIT, FACTS_SCRIPT, parseFacts } from '../sdk/facts.ts'
@@ -208,7 +208,7 @@ class Run {
     if (!state.facts) {
       const conn = await state.conn!
       const out = await conn.exec(FACTS_SCRIPT, { timeoutMs: this.opts.connectTimeoutMs * 3, maxOutputBytes: FACTS_LIMIT, signal: this.opts.signal }).catch((err: unknown) => {
-        throw err instanceof OutputLimitError ? new TaskFailed(`could not read facts: ${err.message} (facts are limited to ${formatSize(FACTS_LIMIT)})`) : err
+        throw err instanceof OutputLimitError ? new TaskFailed(`could not read facts: ${err.message}; the command was killed`) : err
       })
       if (out.code !== 0) throw new TaskFailed(`could not read facts: exit ${out.code}: ${out.stderr.trim().slice(0, 300)}`)
       try {
