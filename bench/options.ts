@@ -3,7 +3,7 @@ import type { Strategy } from './ansible.ts'
 import type { PlaybookName } from './room.ts'
 
 // Which parts run; all of them by default.
-export type Part = 'rerun' | 'first' | 'startup' | 'profile' | 'roundtrip' | 'image'
+export type Part = 'rerun' | 'first' | 'startup' | 'profile' | 'roundtrip' | 'image' | 'hostile'
 
 // Everything the command line decides, validated: a typo must not cost a 30-minute run.
 export interface BenchOptions {
@@ -27,10 +27,10 @@ export interface BenchOptions {
   out?: string
 }
 
-const PARTS: Part[] = ['rerun', 'first', 'startup', 'profile', 'roundtrip', 'image']
+const PARTS: Part[] = ['rerun', 'first', 'startup', 'profile', 'roundtrip', 'image', 'hostile']
 
 // Printed with any bad option, so the fix is on the screen.
-export const USAGE = `npx tsx bench/run.ts [--hosts 10,25,50] [--rounds 5] [--only rerun,first,startup,profile,roundtrip,image]
+export const USAGE = `npx tsx bench/run.ts [--hosts 10,25,50] [--rounds 5] [--only rerun,first,startup,profile,roundtrip,image,hostile]
   [--playbook site|sample] [--image-mb 200] [--image-hosts 5,10,20] [--image-tools udpcast,scp] [--room-image-mb 8] [--strategies linear,free|none]
   [--free-max-hosts 10] [--ansible-rounds K] [--first-hosts 10] [--out FILE.md]`
 

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { benchHostile, HOSTILE_SEATS } from './hostile.ts'
 import { benchImage, LINK_MBIT, type ImageResult } from './image.ts'
 import { describeMachine, loadNow } from './machine.ts'
 import { spread, type Sample } from './measure.ts'
@@ -82,6 +83,14 @@ if (o.only.includes('image')) {
     table(['N', 'tool', 'wall s', 'limit s (size ÷ link rate)', 'ratio to limit', 'target s (1.3 × limit + 5)', 'rounds'], rows) +
     `\n\nOf labplay's wall time, the udpcast play-scoped task (rendezvous, multicast, verification): ` +
     results.map((r) => `N=${r.hosts}: ${cell(spread(r.multicastTaskS), 1)} s`).join('; '))
+}
+
+if (o.only.includes('hostile')) {
+  const n = Math.min(...o.hosts)
+  const r = await benchHostile(n, o.rounds, log)
+  sections.push(`## Peak memory with hostile seats (N=${n}; ${HOSTILE_SEATS} hostile: three print 1 GiB on one line, one runs yes, one answers a 300 MB uname -r, one sends facts past 1 MiB)\n\n` +
+    table(['room', 'wall s', 'peak RSS MB (labplay)', 'peak RSS MB (all controller processes)', 'rounds'],
+      [...r].map(([room, s]) => [room, cell(spread(s.map((x) => x.wallS))), cell(spread(s.map((x) => x.rssMb)), 0), cell(spread(s.map((x) => x.treeRssMb)), 0), String(s.length)])))
 }
 
 const report = `# labplay benchmark run\n\n${sections.join('\n\n')}\n\nload average at the end: ${loadNow()}\n`

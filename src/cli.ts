@@ -112,6 +112,7 @@ async function run(o: Options, playbook: string, plays: Play[], base: BaseOption
   try {
     const { summary, retry } = await runPlaybook({
       ...base, playbook, plays, check: o.check, diff: o.diff, forks: o.forks, timeoutMs: o.taskTimeoutS * 1000,
+      maxOutputBytes: o.maxOutputMiB * 1024 * 1024,
       verbosity: o.verbosity, reporter, signal: abort.signal, select,
     })
     await reporter.finish(summary)

@@ -1,5 +1,6 @@
 import { InputError } from './errors.ts'
 import type { HostKeyChecking } from './connection/types.ts'
+import { DEFAULT_MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES } from './connection/output-limit.ts'
 
 export interface Options {
   playbook?: string
@@ -25,6 +26,8 @@ export interface Options {
   json?: string
   connectTimeoutS: number
   taskTimeoutS: number
+  // Cap on one command's stdout + stderr, in MiB (src/connection/output-limit.ts).
+  maxOutputMiB: number
   hostKeyChecking: HostKeyChecking
   knownHosts?: string
   // The run record: another file (--records), or none (--no-records); see src/records/db.ts recordsPath.
@@ -43,6 +46,8 @@ export interface Options {
 export const DEFAULT_FORKS = 50
 export const DEFAULT_CONNECT_TIMEOUT_S = 10
 export const DEFAULT_TASK_TIMEOUT_S = 600
+export const DEFAULT_MAX_OUTPUT_MIB = DEFAULT_MAX_OUTPUT_BYTES / (1024 * 1024)
+const MAX_OUTPUT_MIB = MAX_OUTPUT_BYTES / (1024 * 1024)
 // A PC that boots from its disk answers SSH within a minute or two: three is a bound, not an estimate.
 export const DEFAULT_WAKE_TIMEOUT_S = 180
 
@@ -69,6 +74,7 @@ const SPECS: Record<string, Spec> = {
   '-v': { key: 'verbosity', kind: 'count' }, '--verbose': { key: 'verbosity', kind: 'count' },
   '-T': { key: 'connectTimeoutS', kind: 'value' }, '--timeout': { key: 'connectTimeoutS', kind: 'value' },
   '--task-timeout': { key: 'taskTimeoutS', kind: 'value' },
+  '--max-output': { key: 'maxOutputMiB', kind: 'value' },
   '--host-key-checking': { key: 'hostKeyChecking', kind: 'value' },
   '--known-hosts': { key: 'knownHosts', kind: 'value' },
   '--records': { key: 'records', kind: 'value' },
@@ -85,7 +91,7 @@ export function parseOptions(argv: string[]): Options {
   const o: Options = {
     inventories: [], tags: [], skipTags: [], check: false, diff: false, forks: DEFAULT_FORKS, extraVars: [],
     become: false, askBecomePass: false, listHosts: false, listTasks: false, listTags: false, syntaxCheck: false,
-    verbosity: 0, connectTimeoutS: DEFAULT_CONNECT_TIMEOUT_S, taskTimeoutS: DEFAULT_TASK_TIMEOUT_S,
+    verbosity: 0, connectTimeoutS: DEFAULT_CONNECT_TIMEOUT_S, taskTimeoutS: DEFAULT_TASK_TIMEOUT_S, maxOutputMiB: DEFAULT_MAX_OUTPUT_MIB,
     hostKeyChecking: 'accept-new', noRecords: false, wake: false, wakeTimeoutS: DEFAULT_WAKE_TIMEOUT_S, stale: false, help: false, version: false,
   }
   const raw: Record<string, unknown> = o as unknown as Record<string, unknown>
@@ -116,6 +122,8 @@ export function parseOptions(argv: string[]): Options {
   o.forks = positiveInt(o.forks, '--forks')
   o.connectTimeoutS = positiveInt(o.connectTimeoutS, '--timeout')
   o.taskTimeoutS = positiveInt(o.taskTimeoutS, '--task-timeout')
+  o.maxOutputMiB = positiveInt(o.maxOutputMiB, '--max-output')
+  if (o.maxOutputMiB > MAX_OUTPUT_MIB) throw new InputError(`--max-output '${o.maxOutputMiB}': expected at most ${MAX_OUTPUT_MIB} (MiB)`)
   if (!['strict', 'accept-new', 'off'].includes(o.hostKeyChecking)) {
     throw new InputError(`--host-key-checking '${o.hostKeyChecking}': expected strict, accept-new or off`)
   }
@@ -177,6 +185,7 @@ Runs a playbook (a path, or a name looked up in ./playbooks/) on the hosts of an
   -K, --ask-become-pass     ask for the sudo password (never shown, never logged)
   -T, --timeout SECONDS     ssh connect timeout (default ${DEFAULT_CONNECT_TIMEOUT_S})
       --task-timeout SECONDS  kill a command that runs longer (default ${DEFAULT_TASK_TIMEOUT_S})
+      --max-output MIB      kill a command whose stdout + stderr pass this many MiB (default ${DEFAULT_MAX_OUTPUT_MIB})
       --host-key-checking strict|accept-new|off   (default accept-new, like OpenSSH's)
       --known-hosts FILE    default ~/.ssh/known_hosts
       --records FILE        the run record (default ~/.local/state/labplay/runs.db, or $LABPLAY_RECORDS)

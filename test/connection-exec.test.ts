@@ -26,6 +26,13 @@ for (const [title, chunks, stderr, pgid] of scanCases) {
   })
 }
 
+test('pgid scanner: a line past 4 KiB without the marker is passed on as it comes, not held', (t) => {
+  const scanner = new PgidScanner()
+  t.is(scanner.push(Buffer.from('x'.repeat(3000))).length, 0)
+  t.is(scanner.push(Buffer.from('x'.repeat(3000))).length, 6000)
+  t.is(scanner.push(Buffer.from('labplay-pgid=5\n')).toString(), 'labplay-pgid=5\n', 'too late: that is output')
+})
+
 test('shQuote survives any byte sequence through a POSIX shell', (t) => {
   const value = `it's "$HOME" \`id\` \\ \n\t$'x' !`
   t.is(execFileSync('sh', ['-c', `printf %s ${shQuote(value)}`]).toString(), value)

@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connectLocal } from '../src/connection/local.ts'
+import { OutputLimitError } from '../src/connection/output-limit.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'labplay-local-'))
 test.after.always(() => rmSync(dir, { recursive: true, force: true }))
@@ -127,4 +128,27 @@ test('exec after close rejects', async (t) => {
   const c = connectLocal('localhost')
   await c.close()
   await t.throwsAsync(c.exec('true'), { message: 'localhost: connection closed' })
+})
+
+const MiB = 1024 * 1024
+
+// Over the local connection a 1 GiB line once ended the whole process (RangeError: Invalid string length).
+test.serial('1 GiB on one line: refused with the default cap, the pipeline killed, the process unharmed', async (t) => {
+  const c = connectLocal('localhost')
+  const before = process.memoryUsage().rss
+  const started = Date.now()
+  await t.throwsAsync(c.exec("head -c 1073741822 /dev/zero | tr '\\0' a"), { instanceOf: OutputLimitError, message: 'output exceeded 16 MiB' })
+  t.true(Date.now() - started < 20_000)
+  const grown = (process.memoryUsage().rss - before) / MiB
+  t.true(grown < 100, `rss grew by ${grown.toFixed(0)} MiB`)
+  t.is(pgrep('head -c 1073741822'), '')
+  t.is((await c.exec('echo fine')).stdout, 'fine\n')
+})
+
+test('streamed output counts too: the callbacks see at most the cap, then the command is killed', async (t) => {
+  const c = connectLocal('localhost')
+  let streamed = 0
+  await t.throwsAsync(c.exec('yes labplay-cap-5741 >&2', { maxOutputBytes: MiB, timeoutMs: 30_000, onStderr: (s) => (streamed += Buffer.byteLength(s)) }), { instanceOf: OutputLimitError, message: 'output exceeded 1 MiB' })
+  t.true(streamed > 0 && streamed <= MiB, `${streamed} bytes streamed`)
+  t.is(pgrep('yes labplay-cap-5741'), '')
 })

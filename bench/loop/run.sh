@@ -18,6 +18,6 @@ open(sys.argv[1] + '/new.req', 'wb').write(b'marker\n' + body)
 PY
 t() { local s=$(date +%s%N); "$@"; echo $(( ($(date +%s%N) - s) / 500000 )); }
 old=$(t bash -c "bash '$here/old-loop.sh' < '$tmp/old.req' > /dev/null")
-new=$(t bash -c "bash '$tmp/new-loop.sh' < '$tmp/new.req' > /dev/null")
+new=$(t bash -c "bash '$tmp/new-loop.sh' < '$tmp/new.req' > /dev/null 2>&1")
 bare=$(t bash -c 'for i in $(seq 500); do stat -c %s /etc/passwd; done > /dev/null')
 echo "per command, µs of wall time (500 commands): old loop $old, session loop $new, bare stat $bare"

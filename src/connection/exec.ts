@@ -3,6 +3,7 @@ import { finished } from 'node:stream/promises'
 import { StringDecoder } from 'node:string_decoder'
 import { setTimeout as delay } from 'node:timers/promises'
 import { invocation } from './become.ts'
+import { OutputBudget, OutputLimitError } from './output-limit.ts'
 import { PgidScanner } from './pgid.ts'
 import type { Become, ExecOptions, ExecResult } from './types.ts'
 
@@ -29,14 +30,16 @@ export interface Runner {
 // How long a killed command may take to go away before exec gives up waiting for it.
 const KILL_GRACE_MS = 5000
 
-// exec() for every transport: bash, sudo, stdin, streamed UTF-8 output, timeouts that kill the whole remote tree.
+// exec() for every transport: bash, sudo, stdin, streamed UTF-8 output, timeouts and an output cap that
+// kill the whole remote tree.
 export async function runCommand(runner: Runner, command: string, opts: ExecOptions = {}): Promise<ExecResult> {
   if (opts.signal?.aborted) return { code: 124, stdout: '', stderr: 'labplay: aborted before the command started\n' }
   const { argv, stdinPrefix } = invocation(command, runner.loginUser, runner.become)
   const proc = await runner.spawn(argv)
   const scanner = new PgidScanner()
-  const stdout = collect(proc.stdout, opts.onStdout)
-  const stderr = collect(proc.stderr, opts.onStderr, scanner)
+  const budget = new OutputBudget(opts.maxOutputBytes)
+  const stdout = collect(proc.stdout, budget, opts.onStdout)
+  const stderr = collect(proc.stderr, budget, opts.onStderr, scanner)
   proc.stdin.on('error', () => {}) // a command that exits without reading all of its stdin closes the pipe early
   if (opts.stdin instanceof Readable) {
     // Large inputs (an image copied to one host) stream through, never held in memory.
@@ -50,14 +53,20 @@ export async function runCommand(runner: Runner, command: string, opts: ExecOpti
 
   const stop = stopRequest(opts)
   try {
-    const first = await Promise.race([proc.exit.then((code) => ({ code })), stop.reason.then((reason) => ({ reason }))])
+    const first = await Promise.race([
+      proc.exit.then((code) => ({ code })),
+      stop.reason.then((reason) => ({ reason })),
+      budget.exceeded.then(() => ({ reason: 'output exceeded' })),
+    ])
     if ('code' in first) {
       await Promise.all([drained(proc.stdout), drained(proc.stderr)])
+      if (budget.over) throw new OutputLimitError(budget.limit)
       return { code: first.code, stdout: stdout(), stderr: stderr() }
     }
     void killGroup(runner, scanner, proc)
     const exited = await Promise.race([proc.exit.then(() => true), delay(KILL_GRACE_MS, false)])
     if (!exited) proc.abandon()
+    if (budget.over) throw new OutputLimitError(budget.limit)
     const text = stderr()
     const note = `labplay: ${first.reason}; the command was killed\n`
     return { code: 124, stdout: stdout(), stderr: text === '' || text.endsWith('\n') ? text + note : `${text}\n${note}` }
@@ -85,7 +94,8 @@ export function stopRequest(opts: ExecOptions): { reason: Promise<string>; dispo
 }
 
 // TERM first, so the command's traps run (a file write removes its temporary file), KILL 2 s later.
-export function killGroupScript(pgid: number): string {
+// `pgid`: the group's number, or a shell variable holding it.
+export function killGroupScript(pgid: number | `$${string}`): string {
   return [
     `kill -TERM -- -${pgid} 2>/dev/null || exit 0`,
     `for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- -${pgid} 2>/dev/null || exit 0; sleep 0.2; done`,
@@ -103,17 +113,23 @@ async function killGroup(runner: Runner, scanner: PgidScanner, proc: Started): P
   await runner.killSlot(kill).catch(() => undefined)
 }
 
-// Decodes a stream as UTF-8 (characters split across chunks included), streaming and keeping every chunk.
-function collect(stream: Readable, onChunk?: (chunk: string) => void, scanner?: PgidScanner): () => string {
+// Decodes a stream as UTF-8 (characters split across chunks included), streaming and keeping every chunk
+// while the budget lasts; past it, bytes are read and dropped (the command is being killed).
+function collect(stream: Readable, budget: OutputBudget, onChunk?: (chunk: string) => void, scanner?: PgidScanner): () => string {
   const decoder = new StringDecoder('utf8')
   let text = ''
-  const take = (chunk: string) => {
+  const take = (bytes: Buffer, last = false) => {
+    if (!budget.take(bytes.length)) {
+      text = ''
+      return
+    }
+    const chunk = decoder.write(bytes) + (last ? decoder.end() : '')
     if (chunk === '') return
     text += chunk
     onChunk?.(chunk)
   }
-  stream.on('data', (chunk: Buffer) => take(decoder.write(scanner ? scanner.push(chunk) : chunk)))
-  stream.on('end', () => take(decoder.write(scanner?.flush() ?? Buffer.alloc(0)) + decoder.end()))
+  stream.on('data', (chunk: Buffer) => take(scanner ? scanner.push(chunk) : chunk))
+  stream.on('end', () => take(scanner?.flush() ?? Buffer.alloc(0), true))
   return () => text
 }
 

@@ -1,6 +1,9 @@
 import { PGID_MARKER } from './bash.ts'
 
 const MARKER_LINE = new RegExp(`(?:^|\\n)${PGID_MARKER}(\\d+)\\n`)
+// The marker comes before anything the command prints; past this much of one unfinished line there is
+// none to find (a hostile sudo), and what is held passes on, so it counts toward the output cap.
+const SEARCH_LIMIT = 4096
 
 // Takes the wrapper's process-group line out of stderr (whatever sudo printed before it stays).
 export class PgidScanner {
@@ -26,6 +29,11 @@ export class PgidScanner {
       return Buffer.concat([buf.subarray(0, start), buf.subarray(match.index + match[0].length)])
     }
     const complete = buf.lastIndexOf(0x0a) + 1
+    if (buf.length - complete > SEARCH_LIMIT) {
+      this.found = true
+      this.pending = Buffer.alloc(0)
+      return buf
+    }
     this.pending = buf.subarray(complete)
     return buf.subarray(0, complete)
   }

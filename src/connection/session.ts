@@ -3,49 +3,67 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { invocation } from './become.ts'
 import { killGroupScript, runCommand, stopRequest } from './exec.ts'
 import type { Runner, Started } from './exec.ts'
+import { FrameReader, type FrameEvents } from './frames.ts'
+import { OutputBudget, OutputLimitError } from './output-limit.ts'
 import type { ExecOptions, ExecResult } from './types.ts'
 
 // Reads framed requests (`id scriptBytes stdinBytes`, script, stdin) and runs them one at a time, each in
 // a forked subshell that is a process group of its own (job control). Per command, the loop itself starts
 // no program: the script is read by bash's `read -N` (bytes, in the C locale), runs through `eval` in a
-// subshell (no new bash), and writes its stdout straight to the channel; stderr goes to a file, sent after.
-// The answer is framed by a random marker the controller sent first (never visible to commands):
-//   <m>S id pgid\n   stdout   \n<m>R code\n   stderr   \n<m>E\n
+// subshell (no new bash), and writes its stdout and stderr straight to the channel's two streams, so both
+// are counted as they arrive (the output cap) and nothing waits in a file on the host. A random marker
+// the controller sent first (never visible to commands) ends each answer on both streams:
+//   stdout:   stdout   \n<m>E id code\n        stderr:   stderr   \n<m>E id\n
+// Each stream's first frame (id 0, at start-up) takes what the login printed before the loop; stderr's
+// also names the loop's pid, through which a kill finds the running command's group (killJobScript).
+// No line starts a command: that packet would cost as much as the rest of the framing. So what a stray
+// background process prints between commands counts as the next command's output.
 // Only stdin and scripts past BIG bytes go through `head -c` (bash cannot hold NUL bytes; `read -N`
 // reads a pipe byte by byte). This loop costs about 1 ms of remote CPU a command, against 10 ms when every
 // command started `head`, `bash`, `stat` and `cat` (BENCHMARKS.md): on a room's seats that share the
 // controller's cores, that was most of a rerun.
 const BIG = 16384
 const LOOP = [
-  'exec 2>/dev/null',
+  'exec 3>&2 2>/dev/null',
   'IFS= read -r __m || exit 1',
+  `printf '\n%sE 0 0\n' "$__m"; printf '\n%sE 0 %s\n' "$__m" "$$" >&3`,
   '__d=$(mktemp -d "${TMPDIR:-/tmp}/labplay.XXXXXX") || exit 1',
   `trap 'rm -rf -- "$__d"' EXIT`,
   'set -m',
   `while IFS=' ' read -r __id __clen __ilen; do`,
   `  if [ "$__clen" -lt ${BIG} ]; then LC_ALL=C IFS= read -r -d '' -N "$__clen" __c || exit 1; __f=; else head -c "$__clen" >"$__d/c" || exit 1; __f=$__d/c; fi`,
   '  if [ "$__ilen" -gt 0 ]; then head -c "$__ilen" >"$__d/i" || exit 1; __in=$__d/i; else __in=/dev/null; fi',
-  `  ( printf '%sS %s %s\n' "$__m" "$__id" "$BASHPID"; unset __m __d __id __clen __ilen __in __code; BASH_ARGV0=labplay`,
-  '    if [ -n "$__f" ]; then unset __c; . "$__f"; else unset __f; eval "$__c"; fi ) <"$__in" 2>"$__d/e" &',
+  `  ( unset __m __d __id __clen __ilen __in __code; BASH_ARGV0=labplay`,
+  '    if [ -n "$__f" ]; then unset __c; . "$__f"; else unset __f; eval "$__c"; fi ) <"$__in" 2>&3 3>&- &',
   '  wait "$!"; __code=$?',
-  `  printf '\n%sR %s\n' "$__m" "$__code"`,
-  '  [ -s "$__d/e" ] && cat "$__d/e"',
-  `  printf '\n%sE\n' "$__m"`,
+  `  printf '\n%sE %s %s\n' "$__m" "$__id" "$__code"`,
+  `  printf '\n%sE %s\n' "$__m" "$__id" >&3`,
   'done',
 ].join('\n')
 // For bench/loop/run.sh, which times this loop without SSH.
 export const SESSION_LOOP = LOOP
 
 const KILL_GRACE_MS = 5000
+const OVER: unique symbol = Symbol('output exceeded')
 
+type Answer = ExecResult | Error
+type Stream = 'stdout' | 'stderr'
+
+// The command the streams are answering: filled in by both, settled when both have ended.
 interface Pending {
   id: number
-  pgid?: number
-  settle: (result: { code: number; stdout: string; stderr: string } | Error) => void
+  budget: OutputBudget
+  code?: number
+  stdout?: string
+  stderr?: string
+  settle: (result: Answer) => void
 }
 
-// Where the reader is in the current answer.
-type Phase = { kind: 'start' } | { kind: 'stdout' } | { kind: 'stderr'; code: number; stdout: string }
+// A command on its way, as run() waits on it.
+interface Sent {
+  budget: OutputBudget
+  answer: Promise<Answer>
+}
 
 // One long-lived bash per connection: a command then costs one round trip on an open channel instead of
 // a new channel, an sshd session and three processes (67 ms → 6 ms a probe, BENCHMARKS.md). It runs one
@@ -53,19 +71,21 @@ type Phase = { kind: 'start' } | { kind: 'stdout' } | { kind: 'stderr'; code: nu
 export class ShellSession {
   private proc?: Promise<Started>
   private pending?: Pending
-  private readonly input = new GrowBuffer()
-  private phase: Phase = { kind: 'start' }
-  // Where the next search for a marker starts (bytes before it were searched already).
-  private scanned = 0
   private nextId = 1
   private dead = false
+  // Streams whose start-up frame has ended: before it, what arrives is the login's (a .bashrc), dropped.
+  private readonly looping = new Set<Stream>()
+  // The loop's pid, from stderr's start-up frame: a kill looks for its child.
+  private readonly loopPid: Promise<number>
+  private looped!: (pid: number) => void
   // Frames every answer; random per session and never in a command's environment.
   private readonly marker = randomBytes(16).toString('hex')
-  private readonly startMark = Buffer.from(`${this.marker}S `)
-  private readonly codeMark = Buffer.from(`\n${this.marker}R `)
-  private readonly endMark = Buffer.from(`\n${this.marker}E\n`)
+  private readonly stdout = new FrameReader(this.marker, this.events('stdout'))
+  private readonly stderr = new FrameReader(this.marker, this.events('stderr'))
 
-  constructor(private readonly runner: Runner) {}
+  constructor(private readonly runner: Runner) {
+    this.loopPid = new Promise((resolve) => (this.looped = resolve))
+  }
 
   // Whether this command can go through the session now.
   accepts(opts: ExecOptions): boolean {
@@ -76,7 +96,9 @@ export class ShellSession {
     if (opts.signal?.aborted) return { code: 124, stdout: '', stderr: 'labplay: aborted before the command started\n' }
     if (command.includes('\0')) return { code: 2, stdout: '', stderr: 'labplay: a command cannot contain NUL bytes\n' }
     const id = this.nextId++
-    const answer = new Promise<{ code: number; stdout: string; stderr: string } | Error>((settle) => (this.pending = { id, settle }))
+    const budget = new OutputBudget(opts.maxOutputBytes)
+    const answer = new Promise<Answer>((settle) => (this.pending = { id, budget, settle }))
+    const sent = { budget, answer }
     try {
       const proc = await this.start()
       const script = Buffer.from(command)
@@ -87,8 +109,9 @@ export class ShellSession {
     }
     const stop = stopRequest(opts)
     try {
-      const first = await Promise.race([answer, stop.reason])
-      if (typeof first === 'string') return await this.kill(first, answer)
+      const first = await Promise.race([answer, stop.reason, budget.exceeded.then((): typeof OVER => OVER)])
+      if (first === OVER || budget.over) return await this.overflow(sent)
+      if (typeof first === 'string') return await this.kill(first, sent)
       if (first instanceof Error) throw first
       return first
     } finally {
@@ -107,8 +130,8 @@ export class ShellSession {
       const { argv, stdinPrefix } = invocation(LOOP, this.runner.loginUser, this.runner.become)
       const proc = await this.runner.spawn(argv)
       proc.stdin.on('error', () => undefined)
-      proc.stderr.resume()
-      proc.stdout.on('data', (chunk: Buffer) => this.read(chunk))
+      proc.stdout.on('data', (chunk: Buffer) => this.stdout.push(chunk))
+      proc.stderr.on('data', (chunk: Buffer) => this.stderr.push(chunk))
       proc.exit.then(
         () => this.fail(new Error('labplay: the remote shell ended')),
         (err: Error) => this.fail(err),
@@ -120,16 +143,31 @@ export class ShellSession {
   }
 
   // A timed-out or aborted command: its process group is killed from a second channel; the loop then answers.
-  private async kill(reason: string, answer: Promise<{ code: number; stdout: string; stderr: string } | Error>): Promise<ExecResult> {
-    const pgid = this.pending?.pgid
-    if (pgid !== undefined) {
-      void this.runner.killSlot(() => runCommand(this.runner, killGroupScript(pgid), { timeoutMs: KILL_GRACE_MS })).catch(() => undefined)
-    }
-    const after = await Promise.race([answer, delay(KILL_GRACE_MS, undefined)])
-    if (after === undefined || after instanceof Error) this.abandon()
+  private async kill(reason: string, sent: Sent): Promise<ExecResult> {
+    const after = await this.killJob(sent)
+    if (sent.budget.over) throw new OutputLimitError(sent.budget.limit)
     const done = after && !(after instanceof Error) ? after : { stdout: '', stderr: '' }
     const note = `labplay: ${reason}; the command was killed\n`
     return { code: 124, stdout: done.stdout, stderr: done.stderr === '' || done.stderr.endsWith('\n') ? done.stderr + note : `${done.stderr}\n${note}` }
+  }
+
+  // A command past its output cap: killed like a timed-out one; what it printed is dropped.
+  // (An answer already complete when the last bytes went over needs no kill.)
+  private async overflow(sent: Sent): Promise<never> {
+    const after = await Promise.race([sent.answer, delay(0, undefined)])
+    if (after === undefined) await this.killJob(sent)
+    throw new OutputLimitError(sent.budget.limit)
+  }
+
+  // Kills the running command's group; the answer, or undefined when the session had to be given up.
+  private async killJob({ answer }: Sent): Promise<Answer | undefined> {
+    const loop = await Promise.race([this.loopPid, answer.then(() => undefined), delay(KILL_GRACE_MS, undefined)])
+    if (loop !== undefined) {
+      void this.runner.killSlot(() => runCommand(this.runner, killJobScript(loop), { timeoutMs: KILL_GRACE_MS })).catch(() => undefined)
+    }
+    const after = await Promise.race([answer, delay(KILL_GRACE_MS, undefined)])
+    if (after === undefined || after instanceof Error) this.abandon()
+    return after
   }
 
   private abandon(): void {
@@ -142,69 +180,35 @@ export class ShellSession {
     this.pending?.settle(err)
   }
 
-  private read(chunk: Buffer): void {
-    this.input.append(chunk)
-    for (;;) {
-      const data = this.input.view()
-      if (this.phase.kind === 'start') {
-        // Anything before the start line is not ours (a stray background process): dropped.
-        const at = data.indexOf(this.startMark, this.scanned)
-        const eol = at < 0 ? -1 : data.indexOf(10, at)
-        if (eol < 0) return this.searched(data.length, this.startMark.length)
-        const [id, pgid] = data.subarray(at + this.startMark.length, eol).toString('latin1').split(' ')
-        if (!this.pending || this.pending.id !== Number(id)) return this.fail(new Error('labplay: the remote shell answered out of turn'))
-        this.pending.pgid = Number(pgid)
-        this.next(eol + 1, { kind: 'stdout' })
-      } else if (this.phase.kind === 'stdout') {
-        const at = data.indexOf(this.codeMark, this.scanned)
-        const eol = at < 0 ? -1 : data.indexOf(10, at + this.codeMark.length)
-        if (eol < 0) return this.searched(at < 0 ? data.length : at, this.codeMark.length)
-        const code = Number(data.subarray(at + this.codeMark.length, eol).toString('latin1'))
-        this.next(eol + 1, { kind: 'stderr', code, stdout: data.subarray(0, at).toString('utf8') })
-      } else {
-        const at = data.indexOf(this.endMark, this.scanned)
-        if (at < 0) return this.searched(data.length, this.endMark.length)
-        const { code, stdout } = this.phase
-        const stderr = data.subarray(0, at).toString('utf8')
-        this.next(at + this.endMark.length, { kind: 'start' })
-        this.pending?.settle({ code, stdout, stderr })
-      }
+  // Both streams end every answer; a command is done when both have.
+  private events(stream: Stream): FrameEvents {
+    return {
+      body: (bytes) => this.looping.has(stream) && (this.pending?.budget.take(bytes) ?? false),
+      end: (body, [id, value]) => {
+        if (!this.looping.has(stream)) {
+          this.looping.add(stream)
+          if (stream === 'stderr') this.looped(Number(value))
+          return
+        }
+        const p = this.pending
+        if (!p || p.id !== Number(id)) return this.fail(new Error('labplay: the remote shell answered out of turn'))
+        const text = body?.toString('utf8') ?? ''
+        if (stream === 'stdout') [p.code, p.stdout] = [Number(value), text]
+        else p.stderr = text
+        if (p.stdout !== undefined && p.stderr !== undefined) p.settle({ code: p.code!, stdout: p.stdout, stderr: p.stderr })
+      },
+      broken: (message) => this.fail(new Error(message)),
     }
-  }
-
-  // Nothing found up to `end`: the next search starts where a marker cut by a chunk boundary could begin.
-  private searched(end: number, markLength: number): void {
-    this.scanned = Math.max(0, end - markLength + 1)
-  }
-
-  private next(consumed: number, phase: Phase): void {
-    this.input.consume(consumed)
-    this.scanned = 0
-    this.phase = phase
   }
 }
 
-// Bytes received and not yet parsed; grows by doubling, so a command printing megabytes costs linear time.
-class GrowBuffer {
-  private data = Buffer.alloc(4096)
-  private length = 0
-
-  append(chunk: Buffer): void {
-    if (this.length + chunk.length > this.data.length) {
-      const bigger = Buffer.alloc(Math.max(this.data.length * 2, this.length + chunk.length))
-      this.data.copy(bigger, 0, 0, this.length)
-      this.data = bigger
-    }
-    chunk.copy(this.data, this.length)
-    this.length += chunk.length
-  }
-
-  view(): Buffer {
-    return this.data.subarray(0, this.length)
-  }
-
-  consume(n: number): void {
-    this.data.copy(this.data, 0, n, this.length)
-    this.length -= n
-  }
+// The loop's running command is its one child, a process group of its own: found through /proc, then
+// killed as exec kills a group. Nothing to do once the command is over.
+function killJobScript(loopPid: number): string {
+  return [
+    'g=',
+    `for s in /proc/[0-9]*/stat; do read -r l <"$s" || continue; set -- \${l##*) }; [ "$2" = ${loopPid} ] && [ "$3" = "\${s//[^0-9]/}" ] && g=$3; done 2>/dev/null`,
+    '[ -n "$g" ] || exit 0',
+    killGroupScript('$g'),
+  ].join('\n')
 }

@@ -15,6 +15,9 @@ export interface ExecOptions {
   onStdout?: (chunk: string) => void
   onStderr?: (chunk: string) => void
   signal?: AbortSignal
+  // Cap on stdout + stderr (streamed bytes count too; default 16 MiB): past it the command is killed on
+  // the host and exec rejects with OutputLimitError.
+  maxOutputBytes?: number
 }
 
 // One open channel to one host for the whole run; every step of every task goes through it.

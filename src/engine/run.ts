@@ -4,12 +4,12 @@ import { connectLocal } from '../connection/local.ts'
 import { connectSsh } from '../connection/ssh.ts'
 import type { Connection } from '../connection/types.ts'
 import { UnreachableError } from '../connection/types.ts'
+import { OutputLimitError } from '../connection/output-limit.ts'
 import { InputError } from '../errors.ts'
 import type { Play as PlaySpec } from '../playbook/index.ts'
-import { FACTS_SCRIPT, parseFacts } from '../sdk/facts.ts'
-import { HostContext, newRecord, TaskFailed, TaskSkipped } from '../sdk/host.ts'
+import { FACTS_LIMIT, FACTS_SCRIPT, parseFacts } from '../sdk/facts.ts'
+import { HostContext, newRecord, tagged, TaskFailed, TaskSkipped } from '../sdk/host.ts'
 import type { Play } from '../sdk/host.ts'
-import { shell } from '../sdk/shell.ts'
 import { Barrier } from './barrier.ts'
 import { Redactor } from './redact.ts'
 import type { HostStatus, Reporter, RunSummary, TaskRef, TaskResult } from './events.ts'
@@ -27,6 +27,8 @@ export interface RunOptions extends PrepareOptions {
   forks: number
   // Per command; a task may set its own.
   timeoutMs: number
+  // Per command, stdout + stderr (--max-output; default 16 MiB); a command may set its own.
+  maxOutputBytes?: number
   verbosity: number
   reporter: Reporter
   signal: AbortSignal
@@ -202,12 +204,20 @@ class Run {
     await state.conn
   }
 
-  // One round trip; kept for the rest of the run (later plays reuse it).
+  // One round trip; kept for the rest of the run (later plays reuse it). Bounded: a seat's facts are
+  // at most FACTS_LIMIT bytes in all and FACT_VALUE_LIMIT a value, or the task fails.
   private async gatherFacts(state: HostState, ctx: HostContext): Promise<void> {
     if (!state.facts) {
-      const out = await (await state.conn!).exec(FACTS_SCRIPT, { timeoutMs: this.opts.connectTimeoutMs * 3, signal: this.opts.signal })
+      const conn = await state.conn!
+      const out = await conn.exec(FACTS_SCRIPT, { timeoutMs: this.opts.connectTimeoutMs * 3, maxOutputBytes: FACTS_LIMIT, signal: this.opts.signal }).catch((err: unknown) => {
+        throw err instanceof OutputLimitError ? new TaskFailed(`could not read facts: ${err.message}; the command was killed`) : err
+      })
       if (out.code !== 0) throw new TaskFailed(`could not read facts: exit ${out.code}: ${out.stderr.trim().slice(0, 300)}`)
-      state.facts = parseFacts(out.stdout)
+      try {
+        state.facts = parseFacts(out.stdout)
+      } catch (err) {
+        throw new TaskFailed(`could not read facts: ${(err as Error).message}`)
+      }
       this.emit({ type: 'facts', host: state.name, facts: state.facts })
     }
     ctx.facts = state.facts
@@ -223,6 +233,7 @@ class Run {
       diff: this.opts.diff,
       conn,
       timeoutMs: this.opts.timeoutMs,
+      maxOutputBytes: this.opts.maxOutputBytes,
       signal: this.opts.signal,
       progress: (text) => {
         const task = this.current.get(state.name)
@@ -307,7 +318,7 @@ class Run {
     if (err instanceof Interrupted) throw err
     if (this.opts.signal.aborted) throw new Interrupted()
     const e = err instanceof Error ? err : new Error(String(err))
-    const plain = e instanceof TaskFailed || e instanceof InputError || e.name === 'StepError' || e.name === 'WhenError'
+    const plain = e instanceof TaskFailed || e instanceof InputError || e instanceof OutputLimitError || e.name === 'StepError' || e.name === 'WhenError'
     return ['failed', plain || this.opts.verbosity < 3 ? e.message : (e.stack ?? e.message)]
   }
 
@@ -358,13 +369,18 @@ class Run {
     const failures = new Map<HostContext, string>()
     const local = (command: string, mutating: boolean, call: Parameters<Play['localExec']>[1]) => {
       if (mutating && this.opts.check) return Promise.resolve({ code: 0, stdout: '', stderr: '' })
-      return this.local.exec(command, { ...call, timeoutMs: call.timeoutMs ?? task.timeoutMs ?? this.opts.timeoutMs, signal: this.opts.signal })
+      return this.local.exec(command, {
+        ...call,
+        timeoutMs: call.timeoutMs ?? task.timeoutMs ?? this.opts.timeoutMs,
+        maxOutputBytes: call.maxOutputBytes ?? this.opts.maxOutputBytes,
+        signal: this.opts.signal,
+      })
     }
     const ctxPlay: Play = {
       name: play.spec.name,
       hosts: participants.map((a) => a.ctx),
       check: this.opts.check,
-      local: (strings, ...values) => local(shell(strings, values), true, { mutating: true }),
+      local: tagged((command, limits) => local(command, true, { ...limits, mutating: true })),
       localExec: (command, call) => local(command, call.mutating, call),
       failHost: (h, message) => failures.set(h as HostContext, message),
       progress: (text) => this.emit({ type: 'progress', task: task.ref, text }),

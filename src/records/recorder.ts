@@ -25,6 +25,13 @@ export interface RecorderOptions {
 
 // Messages longer than this are cut: a stack trace at -vvv is not worth megabytes per host.
 export const MESSAGE_LIMIT = 16 * 1024
+// What a seat sends is bounded before it gets here (facts: FACTS_LIMIT); the record bounds every column
+// again, so no host can make a row too big to write (SQLite refuses rows past 1 GB: the whole run is lost).
+// A JSON column past its limit is left empty rather than cut into invalid JSON.
+export const FACTS_JSON_LIMIT = 1024 * 1024
+export const KERNEL_LIMIT = 256
+export const MACS_LIMIT = 32
+export const INPUTS_JSON_LIMIT = 256 * 1024
 
 type Status = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable' | 'interrupted'
 
@@ -168,7 +175,8 @@ class Recorder implements Reporter {
         const contact = this.facts.get(h.host)
         if (contact) {
           const { facts, at } = contact
-          q.contact.run(runId, at, JSON.stringify(facts), facts.kernel.running, facts.kernel.newestInstalled, JSON.stringify(macs(facts)), h.host)
+          q.contact.run(runId, at, jsonWithin(facts, FACTS_JSON_LIMIT), bound(facts.kernel.running, KERNEL_LIMIT), bound(facts.kernel.newestInstalled, KERNEL_LIMIT),
+            JSON.stringify(macs(facts).slice(0, MACS_LIMIT)), h.host)
         }
         const reported = this.state.get(h.host)
         if (reported) {
@@ -181,7 +189,7 @@ class Recorder implements Reporter {
           const success = roleStatus !== 'failed' && roleStatus !== 'unreachable' && roleStatus !== 'interrupted'
           if (success && !h.interrupted && !summary.check) {
             const inputs = this.inputs.get(`${h.host}\0${role}`)
-            q.success.run(runId, endedAt, inputs ? JSON.stringify(inputs) : null, h.host, role)
+            q.success.run(runId, endedAt, inputs ? jsonWithin(inputs, INPUTS_JSON_LIMIT) : null, h.host, role)
           }
         }
       }
@@ -242,6 +250,17 @@ export function bound(text: string | undefined, limit: number): string | null {
   // Back up to the start of a character: continuation bytes are 10xxxxxx.
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
   return `${bytes.subarray(0, end).toString('utf8')}\n… (truncated)`
+}
+
+// JSON of at most `limit` bytes, or null (a role without recorded inputs simply runs again under --stale).
+function jsonWithin(value: unknown, limit: number): string | null {
+  let json: string
+  try {
+    json = JSON.stringify(value)
+  } catch {
+    return null // past the longest string JavaScript can make
+  }
+  return Buffer.byteLength(json) <= limit ? json : null
 }
 
 function parseObject(text: string | null | undefined): Record<string, unknown> {

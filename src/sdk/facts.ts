@@ -1,11 +1,17 @@
+import { formatSize } from '../connection/output-limit.ts'
 import type { Facts, NetInterface } from './facts.types.ts'
+
+// A seat's facts are data from an untrusted host: a value past FACT_VALUE_LIMIT bytes is not sent (the
+// script says `key!length` instead), and an answer past FACTS_LIMIT fails the facts task.
+export const FACT_VALUE_LIMIT = 8 * 1024
+export const FACTS_LIMIT = 1024 * 1024
 
 // One bash script, one round trip: `key=value` lines (value with `\` and newline escaped), keys may repeat.
 // Only builtins plus coreutils/grep/ip; every source is optional, so a minimal host still answers.
 // In this template `${'$'}{` is bash's literal `${`.
 export const FACTS_SCRIPT = String.raw`export LC_ALL=C
 shopt -s nullglob
-f() { local v=${'$'}{2//\\/\\\\}; printf '%s=%s\n' "$1" "${'$'}{v//$'\n'/\\n}"; }
+f() { [ "${'$'}{#2}" -le ${FACT_VALUE_LIMIT} ] || { printf '%s!%s\n' "$1" "${'$'}{#2}"; return; }; local v=${'$'}{2//\\/\\\\}; printf '%s=%s\n' "$1" "${'$'}{v//$'\n'/\\n}"; }
 lines() { local l; while IFS= read -r l || [ -n "$l" ]; do f "$1" "$l"; done; }
 h=$(</proc/sys/kernel/hostname) 2>/dev/null; [ -n "$h" ] || h=$(uname -n 2>/dev/null)
 f hostname "$h"
@@ -38,11 +44,14 @@ f uid "$EUID"
 f end 1
 `
 
-// The engine calls this on FACTS_SCRIPT's output; a truncated answer is an error, not half-empty facts.
+// The engine calls this on FACTS_SCRIPT's output; a truncated answer is an error, not half-empty facts,
+// and so is a value the script found too long.
 export function parseFacts(stdout: string): Facts {
   const values = new Map<string, string[]>()
   for (const line of stdout.split('\n')) {
     const eq = line.indexOf('=')
+    const long = eq < 0 ? /^([a-z-]+)!(\d+)$/.exec(line) : null
+    if (long) throw new Error(`fact '${long[1]}': expected at most ${formatSize(FACT_VALUE_LIMIT)}, got ${formatSize(Number(long[2]))}`)
     if (eq <= 0) continue
     const key = line.slice(0, eq)
     const list = values.get(key) ?? []

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import { MAX_OUTPUT_BYTES, OutputLimitError } from '../connection/output-limit.ts'
 import type { Connection, ExecResult } from '../connection/types.ts'
 import type { Vars } from '../vars.ts'
 import type { Facts } from './facts.types.ts'
@@ -9,7 +10,12 @@ import { shell } from './shell.ts'
 import { checksum, type FileSum } from './checksum.ts'
 import { watchSecretReads } from './secret-reads.ts'
 
-type Tagged = (strings: TemplateStringsArray, ...values: unknown[]) => Promise<ExecResult>
+// As zx's `$`: a template runs a command; called with limits first, it returns the same kind of
+// template using them (h.probe({ maxOutputBytes: 64 * 1024 * 1024 })`cat ${log}`).
+export interface Tagged {
+  (strings: TemplateStringsArray, ...values: unknown[]): Promise<ExecResult>
+  (limits: CommandLimits): Tagged
+}
 type Args<F> = F extends (io: PrimitiveIO, ...rest: infer A) => Promise<Outcome> ? A : never
 
 // The task ended on purpose: fail and skip unwind the task like exceptions, with a status.
@@ -31,9 +37,16 @@ export function newRecord(): TaskRecord {
   return { changed: false, messages: [], diffs: [], warnings: [], notified: new Set(), readSecret: false }
 }
 
-export interface ExecCall {
-  stdin?: string | Buffer | Readable
+// One command's own bounds, where the task's defaults do not fit.
+export interface CommandLimits {
   timeoutMs?: number
+  // stdout + stderr, streamed bytes included (default --max-output, 16 MiB); past it the command is killed
+  // and the task fails with "output exceeded N MiB".
+  maxOutputBytes?: number
+}
+
+export interface ExecCall extends CommandLimits {
+  stdin?: string | Buffer | Readable
   onStdout?: (chunk: string) => void
   onStderr?: (chunk: string) => void
 }
@@ -94,6 +107,8 @@ export interface HostOptions {
   diff: boolean
   conn: Connection
   timeoutMs: number
+  // --max-output, for every command that sets no maxOutputBytes of its own (default 16 MiB).
+  maxOutputBytes?: number
   signal: AbortSignal
   progress: (text: string) => void
   // Where h.state reports go (the engine emits a host-state event); absent: nowhere.
@@ -111,8 +126,8 @@ export class HostContext implements Host<Vars> {
   constructor(private readonly opts: HostOptions) {
     this.timeoutMs = opts.timeoutMs
     this.watchedVars = watchSecretReads(opts.vars, () => (this.record.readSecret = true))
-    this.probe = (strings, ...values) => this.exec(shell(strings, values), { mutating: false })
-    this.run = (strings, ...values) => this.exec(shell(strings, values), { mutating: true })
+    this.probe = tagged((command, limits) => this.exec(command, { ...limits, mutating: false }))
+    this.run = tagged((command, limits) => this.exec(command, { ...limits, mutating: true }))
   }
 
   get name(): string {
@@ -144,8 +159,13 @@ export class HostContext implements Host<Vars> {
     return result
   }
 
-  // Runs (or, for a change in check mode, only reports) a command; exit codes are the caller's business.
+  // Runs (or, for a change in check mode, only reports) a command; exit codes are the caller's business,
+  // output past the cap is not: the output is incomplete, so the step fails.
   private async raw(command: string, call: ExecCall & { mutating: boolean }): Promise<ExecResult> {
+    const maxOutputBytes = call.maxOutputBytes ?? this.opts.maxOutputBytes
+    if (maxOutputBytes !== undefined && !(Number.isInteger(maxOutputBytes) && maxOutputBytes >= 1 && maxOutputBytes <= MAX_OUTPUT_BYTES)) {
+      throw new TaskFailed(`maxOutputBytes: expected a whole number from 1 to ${MAX_OUTPUT_BYTES}, got ${String(maxOutputBytes)}`)
+    }
     if (call.mutating) {
       this.record.changed = true
       if (this.check) {
@@ -153,13 +173,19 @@ export class HostContext implements Host<Vars> {
         return { code: 0, stdout: '', stderr: '' }
       }
     }
-    return this.opts.conn.exec(command, {
-      stdin: call.stdin,
-      timeoutMs: call.timeoutMs ?? this.timeoutMs,
-      onStdout: call.onStdout,
-      onStderr: call.onStderr,
-      signal: this.opts.signal,
-    })
+    try {
+      return await this.opts.conn.exec(command, {
+        stdin: call.stdin,
+        timeoutMs: call.timeoutMs ?? this.timeoutMs,
+        maxOutputBytes,
+        onStdout: call.onStdout,
+        onStderr: call.onStderr,
+        signal: this.opts.signal,
+      })
+    } catch (err) {
+      if (err instanceof OutputLimitError) throw new StepError(`${firstLine(command)}: ${err.message}; the command was killed (--max-output raises the cap)`)
+      throw err
+    }
   }
 
   private io(): PrimitiveIO {
@@ -237,6 +263,17 @@ export class HostContext implements Host<Vars> {
     if (typeof value !== 'string' || value.length > STATE_VALUE_MAX) throw new TaskFailed(`h.state('${key}'): expected a string of at most ${STATE_VALUE_MAX} characters`)
     this.opts.state?.(key, value)
   }
+}
+
+// probe, run and play.local: a template runs `exec` with the limits given so far; limits first add to them.
+export function tagged(exec: (command: string, limits: CommandLimits) => Promise<ExecResult>, limits: CommandLimits = {}): Tagged {
+  const template = (first: TemplateStringsArray | CommandLimits, ...values: unknown[]) =>
+    isTemplate(first) ? exec(shell(first, values), limits) : tagged(exec, { ...limits, ...first })
+  return template as Tagged
+}
+
+function isTemplate(value: unknown): value is TemplateStringsArray {
+  return Array.isArray(value) && 'raw' in value
 }
 
 const STATE_KEY = /^[a-z][a-z0-9_.-]*$/

@@ -1,13 +1,15 @@
 import test from 'ava'
+import { execFileSync } from 'node:child_process'
 import { userInfo } from 'node:os'
+import { OutputLimitError } from '../../src/connection/output-limit.ts'
 import { ShellSession } from '../../src/connection/session.ts'
 import { spawnLocal } from '../../src/connection/local.ts'
 import type { Runner } from '../../src/connection/exec.ts'
 
 // The session's framing, against a local bash (the same loop runs over SSH): what a command prints,
 // whatever it prints, comes back byte for byte, and one command never bleeds into the next.
-function session(): ShellSession {
-  const runner: Runner = { spawn: spawnLocal, loginUser: userInfo().username, killSlot: (task) => task() }
+function session(spawn: Runner['spawn'] = spawnLocal): ShellSession {
+  const runner: Runner = { spawn, loginUser: userInfo().username, killSlot: (task) => task() }
   return new ShellSession(runner)
 }
 
@@ -19,6 +21,12 @@ test('stdout, stderr and exit codes come back exactly, command after command', a
   t.deepEqual(await s.run('', {}), { code: 0, stdout: '', stderr: '' })
   t.deepEqual(await s.run('printf "\\n\\n"', {}), { code: 0, stdout: '\n\n', stderr: '' })
   for (let i = 0; i < 50; i++) t.is((await s.run(`echo ${i}`, {})).stdout, `${i}\n`)
+})
+
+test('what the login prints before the loop starts (a noisy .bashrc) is nobody\'s output', async (t) => {
+  const noisy = session((argv) => spawnLocal(['bash', '-c', 'echo login noise; printf "more" >&2; exec "$@"', 'login', ...argv]))
+  t.teardown(() => noisy.close())
+  t.deepEqual(await noisy.run('echo first; echo first-err >&2', {}), { code: 0, stdout: 'first\n', stderr: 'first-err\n' })
 })
 
 test('scripts with multibyte characters, quotes and a syntax error', async (t) => {
@@ -74,4 +82,56 @@ test('a timed-out command and its children are killed; the session answers the n
   t.regex(slow.stderr, /timed out/)
   t.true(Date.now() - started < 10_000)
   t.is((await s.run('echo after', {})).stdout, 'after\n')
+})
+
+function running(pattern: string): string {
+  try {
+    return execFileSync('pgrep', ['-f', pattern]).toString()
+  } catch {
+    return ''
+  }
+}
+
+const MiB = 1024 * 1024
+
+test('stdout past the cap: the command and its children are killed, nothing is kept, the session goes on', async (t) => {
+  const s = session()
+  t.teardown(() => s.close())
+  const started = Date.now()
+  await t.throwsAsync(s.run('sleep 5731 & yes labplay-cap-5731', { maxOutputBytes: MiB, timeoutMs: 30_000 }), { instanceOf: OutputLimitError, message: 'output exceeded 1 MiB' })
+  t.true(Date.now() - started < 10_000)
+  t.is(running('yes labplay-cap-5731'), '')
+  t.is(running('sleep 5731'), '')
+  t.deepEqual(await s.run('echo after; echo err >&2', {}), { code: 0, stdout: 'after\n', stderr: 'err\n' })
+})
+
+test('stderr counts as it arrives: an endless stderr is stopped by the cap, not by the timeout', async (t) => {
+  const s = session()
+  t.teardown(() => s.close())
+  await t.throwsAsync(s.run('yes labplay-cap-5732 >&2', { maxOutputBytes: MiB, timeoutMs: 30_000 }), { instanceOf: OutputLimitError })
+  t.is(running('yes labplay-cap-5732'), '')
+  t.is((await s.run('echo next', {})).stdout, 'next\n')
+})
+
+test('the cap is on stdout and stderr together, and output exactly at the cap comes back whole', async (t) => {
+  const s = session()
+  t.teardown(() => s.close())
+  const half = 'head -c 524288 /dev/zero | tr "\\0" o; head -c 524288 /dev/zero | tr "\\0" e >&2'
+  const whole = await s.run(half, { maxOutputBytes: MiB })
+  t.is(whole.stdout, 'o'.repeat(512 * 1024))
+  t.is(whole.stderr, 'e'.repeat(512 * 1024))
+  await t.throwsAsync(s.run(`${half}; echo one more byte`, { maxOutputBytes: MiB }), { instanceOf: OutputLimitError })
+  t.is((await s.run('echo still here', {})).stdout, 'still here\n')
+})
+
+test.serial('1 GiB on one line against the default cap: refused within seconds, the controller holds little of it', async (t) => {
+  const s = session()
+  t.teardown(() => s.close())
+  const before = process.memoryUsage().rss
+  const started = Date.now()
+  await t.throwsAsync(s.run("head -c 1073741823 /dev/zero | tr '\\0' a", {}), { instanceOf: OutputLimitError, message: 'output exceeded 16 MiB' })
+  t.true(Date.now() - started < 20_000)
+  const grown = (process.memoryUsage().rss - before) / MiB
+  t.true(grown < 100, `rss grew by ${grown.toFixed(0)} MiB`)
+  t.is(running('head -c 1073741823'), '')
 })

@@ -2,7 +2,7 @@ import test from 'ava'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { hostname, totalmem, userInfo } from 'node:os'
-import { FACTS_SCRIPT, compareVersions, parseFacts } from '../../src/sdk/facts.ts'
+import { FACT_VALUE_LIMIT, FACTS_SCRIPT, compareVersions, parseFacts } from '../../src/sdk/facts.ts'
 import type { Facts } from '../../src/sdk/facts.types.ts'
 import { quote } from 'zx'
 
@@ -125,3 +125,13 @@ const canRename = spawnSync('unshare', ['--uts', 'python3', '-c', 'import socket
 function readOptional(path: string): string {
   return existsSync(path) ? readFileSync(path, 'utf8') : ''
 }
+
+test('a value past the limit is not sent: the script names its length, and reading the facts fails', (t) => {
+  const fake = (bytes: number) => `uname() { head -c ${bytes} /dev/zero | tr '\\0' k; }\n`
+  const stdout = execFileSync('bash', ['-c', fake(300_000) + FACTS_SCRIPT], { encoding: 'utf8' })
+  t.true(stdout.length < FACT_VALUE_LIMIT, `${stdout.length} bytes of facts`)
+  t.regex(stdout, /^kernel!300000$/m)
+  t.throws(() => parseFacts(stdout), { message: "fact 'kernel': expected at most 8 KiB, got 300000 bytes" })
+  const atLimit = execFileSync('bash', ['-c', fake(FACT_VALUE_LIMIT) + FACTS_SCRIPT], { encoding: 'utf8' })
+  t.is(parseFacts(atLimit).kernel.running, 'k'.repeat(FACT_VALUE_LIMIT))
+})

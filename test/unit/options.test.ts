@@ -32,6 +32,12 @@ test('--json takes a .json file or - and otherwise means stdout', (t) => {
   t.is(parseOptions(['p', '--json=r.json']).json, 'r.json')
 })
 
+test('--max-output: 16 MiB unless told, in whole MiB', (t) => {
+  t.is(parseOptions(['p']).maxOutputMiB, 16)
+  t.is(parseOptions(['p', '--max-output', '64']).maxOutputMiB, 64)
+  t.is(parseOptions(['p', '--max-output=1']).maxOutputMiB, 1)
+})
+
 test('--limit=pattern and -lpattern forms', (t) => {
   t.is(parseOptions(['p', '--limit=m5']).limit, 'm5')
   t.is(parseOptions(['p', '-lm']).limit, 'm')
@@ -43,6 +49,8 @@ for (const [argv, message] of [
   [['p', '-f', 'many'], /--forks 'many'/],
   [['p', '-l'], /option -l needs a value/],
   [['p', '--host-key-checking', 'maybe'], /expected strict, accept-new or off/],
+  [['p', '--max-output', '0.5'], /--max-output '0.5': expected a whole number of at least 1/],
+  [['p', '--max-output', '257'], /--max-output '257': expected at most 256 \(MiB\)/],
   [[], /no playbook given/],
   [['a.yml', 'b.yml'], /one playbook at a time/],
 ] as Array<[string[], RegExp]>) {

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import type { HostSummary, Reporter, RunEvent, RunSummary, TaskRef, TaskResult } from '../../src/engine/events.ts'
 import { NoRecordsError, openRecords, recordsPath } from '../../src/records/db.ts'
 import { formatRun, readRuns } from '../../src/records/history.ts'
-import { bound, commandLine, createRecorder, hostStatus, type RecorderOptions } from '../../src/records/recorder.ts'
+import { bound, commandLine, createRecorder, hostStatus, KERNEL_LIMIT, MACS_LIMIT, MESSAGE_LIMIT, type RecorderOptions } from '../../src/records/recorder.ts'
 import { DIFF_LIMIT } from '../../src/records/schema.ts'
 import { readRun } from '../../src/records/show.ts'
 import type { Facts } from '../../src/sdk/facts.types.ts'
@@ -204,6 +204,24 @@ test('a diff is bounded to DIFF_LIMIT bytes, never half a character, marked as c
   t.false(row!.diff.includes('\uFFFD'))
   t.is(bound('short', 10), 'short')
   t.is(bound(undefined, 10), null)
+})
+
+test('what a hostile host sent is bounded column by column, and the run is still written', async (t) => {
+  const path = dbPath()
+  const huge = facts('m5-01', 'k'.repeat(2 * 1024 * 1024))
+  huge.interfaces = Array.from({ length: 100 }, (_, i) => ({ name: `e${i}`, mac: `52:54:00:00:00:${i.toString(16).padStart(2, '0')}`, addresses: [] }))
+  const message = 'x'.repeat(5 * 1024 * 1024)
+  await record(path, [{ host: 'm5-01', facts: huge, results: [[FACTS_REF, result('ok')], [A1, result('failed', { message })]] }], {
+    exitCode: 2, extra: [{ type: 'role-inputs', host: 'm5-01', role: 'alpha', inputs: { kernel: huge.kernel.running } }],
+  })
+  t.truthy(query<{ ended_at: string }>(path, 'SELECT ended_at FROM runs')[0]!.ended_at)
+  const [host] = query<Record<string, string | null>>(path, 'SELECT * FROM hosts')
+  t.is(host!.facts, null, 'facts past FACTS_JSON_LIMIT are not kept (no half JSON)')
+  t.true(host!.kernel_running!.length <= KERNEL_LIMIT + 20 && host!.kernel_running!.endsWith('… (truncated)'))
+  t.is(JSON.parse(host!.macs!).length, MACS_LIMIT)
+  t.true(Buffer.byteLength(host!.last_message!) <= MESSAGE_LIMIT + 20)
+  const [task] = query<{ message: string }>(path, "SELECT message FROM task_results WHERE task = 'alpha one'")
+  t.true(Buffer.byteLength(task!.message) <= MESSAGE_LIMIT + 20)
 })
 
 test('role_state: success needs no failed task, an uncut host and a real run; a failure keeps the last success', async (t) => {
