@@ -38,7 +38,8 @@ async function main(argv: string[]): Promise<number> {
     import('./inventory/index.ts'), import('./playbook/index.ts'), import('./engine/roles.ts'),
   ])
   const inventory = await loadInventory(o.inventories.length ? o.inventories : [defaultInventory()], { cwd })
-  for (const entry of [...inventory.groups.values(), ...inventory.hosts.values()]) secrets.addVars({ ...entry.vars, ...entry.fileVars })
+  const varsDirs = [...inventory.varsDirs.inventory, ...inventory.varsDirs.playbook]
+  for (const entry of [...inventory.groups.values(), ...inventory.hosts.values(), ...varsDirs.flatMap((d) => [...d.groups.values(), ...d.hosts.values()])]) secrets.addVars(literals(entry.vars))
   const extraVars = mergeVars(...o.extraVars.map((e) => parseExtraVars(e, cwd)))
   secrets.addVars(extraVars)
   const catalog = await RoleCatalog.load(roleDirs(playbook))
@@ -138,6 +139,11 @@ function findPlaybook(name: string): string {
 function defaultInventory(): string {
   for (const dir of [process.cwd(), ROOT]) if (existsSync(join(dir, 'inventory'))) return join(dir, 'inventory')
   throw new InputError('no inventory: ./inventory does not exist; name one with -i')
+}
+
+// Values as written: a template is not a secret (its rendered value is, once rendered: src/revealed.ts).
+function literals(vars: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(vars).filter(([, v]) => !(typeof v === 'string' && v.includes('{{'))))
 }
 
 function print(text: string): number {
