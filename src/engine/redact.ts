@@ -1,3 +1,4 @@
+import { onRevealed } from '../revealed.ts'
 import { quote } from '../sdk/quote.ts'
 import type { Vars } from '../vars.ts'
 import type { RunEvent, RunSummary } from './events.ts'
@@ -10,6 +11,11 @@ const MASK = '********'
 // Collects secret values (from variables and the become password) and masks them in any text.
 export class Redactor {
   private readonly secrets = new Set<string>()
+
+  // Also every secret learnt while running: decrypted vault values, rendered secret-named variables.
+  constructor() {
+    onRevealed((value) => this.add(value))
+  }
 
   add(value: unknown): void {
     if (typeof value === 'number') return this.add(String(value))

@@ -72,6 +72,11 @@ export function hostVarsWithPlaces(inv: Inventory, host: string): VarsEntry {
   return out
 }
 
+// The magic `groups`: every group's hosts, one frozen object shared by all hosts.
+export function groupsVar(inv: Inventory): Readonly<Record<string, readonly string[]>> {
+  return derive(inv).groups
+}
+
 function magic(inv: Inventory, host: string, member: string[]): Vars {
   const address = /^[\d.]+$/.test(host) || host.includes(':')
   return {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { InputError } from '../errors.ts'
+import type { Keyring } from '../vault/keyring.ts'
 import type { Vars } from '../vars.ts'
 import { define, isVarName } from './record.ts'
 import { variables } from './yaml-nodes.ts'
@@ -10,13 +11,13 @@ const ARG = '--extra-vars'
 
 // One -e value, as ansible-playbook reads it: `k=v k2="v 2"` (values stay strings), a JSON/YAML mapping `{"a": 1}`,
 // or `@file` (YAML or JSON, relative to `cwd`).
-export function parseExtraVars(arg: string, cwd: string): Vars {
+export function parseExtraVars(arg: string, cwd: string, vault?: Keyring): Vars {
   const text = arg.trim()
-  if (text.startsWith('{')) return mapping(parseYaml(arg, ARG))
+  if (text.startsWith('{')) return mapping(parseYaml(arg, ARG, vault))
   if (!text.startsWith('@')) return keyValues(arg)
   const path = text.slice(1)
   if (path === '') throw new InputError("expected a file name after '@'", { file: ARG, line: 1, col: arg.indexOf('@') + 2 })
-  return mapping(readYaml(resolve(cwd, path), 'extra vars file'))
+  return mapping(readYaml(resolve(cwd, path), 'extra vars file', undefined, vault))
 }
 
 function mapping(yaml: YamlFile): Vars {

@@ -1,6 +1,9 @@
 import { readFileSync, statSync } from 'node:fs'
 import { LineCounter, parseDocument, visit, type Alias, type Document, type Node, type ParsedNode } from 'yaml'
 import { InputError, type Place } from '../errors.ts'
+import { openVaultFile, revealAll } from '../vault/file.ts'
+import { Keyring } from '../vault/keyring.ts'
+import { vaultTag } from '../vault/tag.ts'
 
 // Playbooks and vars files are small; anything bigger is a mistake (or an attack), refused before reading.
 const MAX_YAML_BYTES = 4 * 1024 * 1024
@@ -17,9 +20,10 @@ export interface YamlFile {
   lines: LineCounter
 }
 
-// Reads, decodes (strict UTF-8) and parses a YAML file; every failure is an InputError (at `from` when the file cannot be read).
+// Reads, decodes (strict UTF-8), decrypts (a file encrypted whole with ansible-vault: its values are secrets)
+// and parses a YAML file; every failure is an InputError (at `from` when the file cannot be read).
 // Synchronous: these files are small and read once, before the run starts.
-export function readYaml(file: string, what: string, from?: Place): YamlFile {
+export function readYaml(file: string, what: string, from?: Place, vault?: Keyring): YamlFile {
   // Inside the file's own place the name is already shown; from elsewhere (vars_files) it is part of the message.
   const subject = from ? `${what} ${file}` : what
   let bytes: Buffer
@@ -33,17 +37,21 @@ export function readYaml(file: string, what: string, from?: Place): YamlFile {
     const code = (error as NodeJS.ErrnoException).code
     throw new InputError(`${subject} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`}`, from ?? { file })
   }
-  return parseYaml(decode(bytes, file), file)
+  const { text, encrypted } = openVaultFile(decode(bytes, file), vault, from ?? { file })
+  const yaml = parseYaml(text, file, vault)
+  if (encrypted) revealAll(yaml.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }))
+  return yaml
 }
 
 // Parses YAML text; syntax errors, unknown tags and alias bombs become InputErrors at the yaml package's line:col.
-export function parseYaml(source: string, file: string): YamlFile {
+// `!vault |` values stay encrypted until used, then are decrypted with `vault`.
+export function parseYaml(source: string, file: string, vault: Keyring = new Keyring()): YamlFile {
   const lines = new LineCounter()
   const doc = parseDocument(source, {
     lineCounter: lines,
     prettyErrors: false,
     version: '1.1',
-    customTags: (tags) => tags.filter((tag) => typeof tag === 'string' || (!DROPPED_TAGS.has(tag.tag) && tag.format !== 'TIME')),
+    customTags: (tags) => [...tags.filter((tag) => typeof tag === 'string' || (!DROPPED_TAGS.has(tag.tag) && tag.format !== 'TIME')), vaultTag(vault)],
   })
   const yaml = { file, doc, lines }
   const problem = doc.errors[0] ?? doc.warnings[0]

@@ -147,3 +147,11 @@ function stripNewlines(bytes: Buffer): Buffer {
 function splitList(text: string): string[] {
   return text.split(',').map((item) => item.trim()).filter(Boolean)
 }
+
+// The vault passwords of a command run by a person: prompts on the terminal, $ANSIBLE_VAULT_* from the
+// environment. ansible.cfg's vault_password_file and vault_identity_list come in through `config`.
+export function commandKeyring(o: VaultOptions, cwd: string, config?: VaultSettings['config']): Promise<Keyring> {
+  const none = o.vaultIds.length === 0 && o.passwordFiles.length === 0 && !o.askVaultPass
+  if (none && !config && !process.env.ANSIBLE_VAULT_PASSWORD_FILE && !process.env.ANSIBLE_VAULT_IDENTITY_LIST) return Promise.resolve(new Keyring())
+  return loadVaultSecrets(o, { env: process.env, cwd, config, ask: async (prompt) => (await import('../prompt.ts')).askSecret(prompt) })
+}
