@@ -165,9 +165,11 @@ class Run {
         const roleIndex = play.spec.roles.indexOf(task.roleRef)
         const { ctx, scope, error } = await context(roleIndex)
         const unchanged = error === undefined ? stale(roleIndex, ctx) : undefined
+        // A role its condition leaves out never needs its variables; one that runs fails on the first that cannot render.
         const roleGate = () => {
+          if (!roleApplies(task.roleRef.when, scope.scope)) return 'role condition is false'
           if (error !== undefined) throw error
-          return (roleApplies(task.roleRef.when, scope.scope) ? undefined : 'role condition is false') ?? unchanged
+          return unchanged
         }
         if (task.once) {
           const arrival: Arrival = { ctx, gate: roleGate }

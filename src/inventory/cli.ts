@@ -17,7 +17,8 @@ Secrets are masked: *_password-like values written in clear, and everything from
       --host HOST           one host's variables
       --graph [GROUP]       the groups under GROUP (default all) as a tree; --vars adds variables
   -i, --inventory SRC       inventory file, folder or "h1,h2," (repeatable; default ./inventory)
-      --playbook-dir DIR    also group_vars/ and host_vars/ beside a playbook in DIR, as a run reads them
+      --playbook-dir DIR    group_vars/ and host_vars/ beside a playbook in DIR, as a run reads them
+                            (default: the current folder's, as ansible-inventory)
   -e, --extra-vars VARS     k=v, JSON/YAML or @file (repeatable), shown on top of each host's variables
       --vault-id [LABEL@]SOURCE, --vault-password-file FILE, --ask-vault-pass   vault passwords, as for a run
       --output FILE         write there instead of stdout
@@ -52,11 +53,14 @@ export async function main(argv: string[]): Promise<number> {
   const askVaultPass = o['ask-vault-pass'] === true || o['ask-vault-password'] === true
   if (askVaultPass && passwordFiles.length) throw new InputError('--ask-vault-pass and --vault-password-file: give one or the other (or several --vault-id)')
   const vault = await commandKeyring({ vaultIds: o['vault-id'] ?? [], passwordFiles, askVaultPass }, cwd)
-  const inventory = await loadInventory(o.inventory?.length ? o.inventory : ['inventory'], { cwd, vault, playbookDir: o['playbook-dir'] })
+  // As ansible-inventory: host variables include group_vars/ and host_vars/ of the current folder (its default
+  // playbook folder); a group's own variables (--graph --vars) those of --playbook-dir only.
+  const playbookDir = o['playbook-dir']
+  const inventory = await loadInventory(o.inventory?.length ? o.inventory : ['inventory'], { cwd, vault, playbookDir: playbookDir ?? cwd })
   const extraVars = mergeVars(...(o['extra-vars'] ?? []).map((e) => parseExtraVars(e, cwd, vault)))
   let text: string
   try {
-    text = o.list ? showList(inventory, extraVars) : o.host !== undefined ? showHost(inventory, o.host, extraVars, cwd) : showGraph(inventory, parsed.positionals[0] ?? 'all', o.vars === true, extraVars)
+    text = o.list ? showList(inventory, extraVars) : o.host !== undefined ? showHost(inventory, o.host, extraVars, cwd) : showGraph(inventory, parsed.positionals[0] ?? 'all', { vars: o.vars === true, playbookGroupVars: playbookDir !== undefined }, extraVars)
   } catch (err) {
     if (err instanceof VaultError) throw new InputError(`a !vault value: ${err.message}`)
     throw err

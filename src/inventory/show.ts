@@ -43,7 +43,9 @@ export function showList(inv: Inventory, extraVars: Vars): string {
 }
 
 // `--graph [GROUP]`: ansible-inventory's tree, `--vars` adding each host's and group's variables.
-export function showGraph(inv: Inventory, group: string, withVars: boolean, extraVars: Vars): string {
+// `playbookGroupVars`: a group's variables include the playbook folder's group_vars (--playbook-dir given).
+export function showGraph(inv: Inventory, group: string, show: { vars: boolean; playbookGroupVars: boolean }, extraVars: Vars): string {
+  const withVars = show.vars
   if (!inv.groups.has(group)) throw new InputError(`--graph ${JSON.stringify(group)}: expected the name of a group of the inventory`)
   const masked = new Redactor()
   const lines: string[] = []
@@ -64,17 +66,17 @@ export function showGraph(inv: Inventory, group: string, withVars: boolean, extr
         if (withVars) vars(inventoryVars(inv, host, extraVars), depth + 2)
       }
     }
-    if (withVars) vars(groupVars(inv, name), depth + 1)
+    if (withVars) vars(groupVars(inv, name, show.playbookGroupVars), depth + 1)
   }
   walk(group, 0)
   return `${lines.join('\n')}\n`
 }
 
 // A group's own variables as ansible-inventory shows them: inline, then group_vars/ beside each source and the playbook.
-function groupVars(inv: Inventory, name: string): Vars {
+function groupVars(inv: Inventory, name: string, withPlaybook: boolean): Vars {
   const group = inv.groups.get(name)!
   const vars: Vars = { ...group.vars }
-  for (const dir of [...inv.varsDirs.inventory, ...inv.varsDirs.playbook]) Object.assign(vars, dir.groups.get(name)?.vars)
+  for (const dir of [...inv.varsDirs.inventory, ...(withPlaybook ? inv.varsDirs.playbook : [])]) Object.assign(vars, dir.groups.get(name)?.vars)
   if (group.priority !== undefined && group.priority !== 1) vars.ansible_group_priority = group.priority
   return vars
 }
