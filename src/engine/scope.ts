@@ -27,7 +27,6 @@ const EXTRA = { file: '--extra-vars' }
 // (group vars, host vars), facts, play vars (vars_files win), role vars, extra vars, then the magic
 // playbook_dir, groups and hostvars. Each set renders a variable only when it is used (LazyVars).
 export class PlayScopes {
-  private readonly hostScopes = new Map<string, LazyVars>()
   private readonly hostvars: LazyRecord
 
   constructor(
@@ -42,11 +41,10 @@ export class PlayScopes {
     })
   }
 
-  // A host's variables at play level: connection variables, become, and what hostvars[host] shows.
+  // A host's variables at play level: connection variables, become, and what hostvars[host] shows. Not kept:
+  // a play over 100 000 hosts checks each in turn (hostvars keeps those a template reads).
   host(name: string): LazyVars {
-    let scope = this.hostScopes.get(name)
-    if (!scope) this.hostScopes.set(name, (scope = this.scope(name, [], [this.playLayer()])))
-    return scope
+    return this.scope(name, [], [this.playLayer()])
   }
 
   // The variables of the play's role `index` (its position in the play's roles) on host `name`.
