@@ -53,7 +53,7 @@ export function factVars(f: Facts): Vars {
 export function isFactName(name: string): boolean {
   return name === 'facts' || (name.startsWith('ansible_') && !NOT_FACTS.test(name))
 }
-const NOT_FACTS = /^ansible_(host|port|user|connection|password|pass|ssh_|sftp_|scp_|become|private_key_file|python_interpreter|shell_|winrm_|psrp_|network_os|httpapi_|netconf_|paramiko_|pipelining|timeout|remote_tmp|module_compression|async_dir|check_mode|diff_mode|verbosity|version|play_|role_|run_tags|skip_tags|limit|inventory_sources|config_file|forks|playbook_python|dependent_role_names|collection_name|loop_var|index_var|parent_role|search_path|group_priority)/
+const NOT_FACTS = /^ansible_(?:(?:host|port|user|connection|password|pass|become|private_key_file|python_interpreter|network_os|pipelining|timeout|remote_tmp|module_compression|async_dir|check_mode|diff_mode|verbosity|version|run_tags|skip_tags|limit|inventory_sources|config_file|forks|playbook_python|dependent_role_names|collection_name|loop_var|index_var|search_path|group_priority|role_names)$|(?:ssh|sftp|scp|become|shell|winrm|psrp|httpapi|netconf|paramiko|play|role|parent_role)_)/
 
 // Ansible's ansible_distribution: the os-release ID capitalised, with its two exceptions.
 function distributionName(id: string): string {
