@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import Database from 'better-sqlite3'
 import pLimit from 'p-limit'
 import { Redactor } from '../src/engine/redact.ts'
 import { BIN } from './helpers/labplay.ts'
@@ -101,6 +102,19 @@ for (const target of ['m5', 'm6', 'labs:!m6-03']) {
   })
 }
 
+test('decrypted values never reach the run record', async (t) => {
+  await ready
+  const records = join(dir, 'runs.db')
+  const ran = await labplay(['site.yml', ...LOCAL, '-e', 'target=m5', ...VAULT, '--records', records, '--json'])
+  t.is(ran.code, 0, ran.stderr)
+  const db = new Database(records, { readonly: true })
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]
+  const stored = JSON.stringify(tables.map((table) => db.prepare(`SELECT * FROM "${table}"`).all()))
+  db.close()
+  t.regex(stored, /room-report/)
+  for (const secret of SECRETS) t.false(stored.includes(secret), secret)
+})
+
 test('without a vault password, the encrypted group_vars file stops the run before any host, as in Ansible', async (t) => {
   await ready
   const [ours, theirs] = await Promise.all([
@@ -135,6 +149,9 @@ test('an undefined variable is an error where it is used, naming it, where it wa
   const role = await labplay(['site.yml', ...LOCAL, ...VAULT, '-e', 'target=m6-01', '-e', '{"printer": "{{ room_printer }}"}', '--no-records'])
   t.is(role.code, 5)
   t.is(role.stderr.trim(), `ERROR: --extra-vars: host m6-01: variable 'printer': undefined variable 'room_printer' in "{{ room_printer }}"`)
+  // A secret-named variable's template is shown as written (only rendered values are secrets).
+  const secretNamed = await labplay(['site.yml', ...LOCAL, ...VAULT, '-e', 'target=m6-01', '-e', '{"smb_password": "{{ nosuch_pw }}"}', '--no-records'])
+  t.is(secretNamed.stderr.trim(), `ERROR: --extra-vars: host m6-01: variable 'smb_password': undefined variable 'nosuch_pw' in "{{ nosuch_pw }}"`)
   const listed = await labplay(['site.yml', ...LOCAL, ...VAULT, '-e', 'target=m5', '--list-hosts'])
   t.regex(listed.stdout, /play #1 \(m5\): report of m5\s+TAGS: \[\]\n {4}pattern: \['m5'\]\n {4}hosts \(4\):/)
 })

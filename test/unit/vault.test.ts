@@ -96,6 +96,8 @@ test('password files, scripts, client scripts, prompts and ANSIBLE_VAULT_PASSWOR
   t.deepEqual(prompted.secrets.map((s) => s.label), ['lab', 'default'])
   const fromEnv = await loadVaultSecrets({ vaultIds: [], passwordFiles: [], askVaultPass: false }, settings({ env: { ANSIBLE_VAULT_PASSWORD_FILE: lab } }))
   t.is(fromEnv.decrypt(v11), 'smb_password: "p@ss w0rd"\n')
+  const listed = await loadVaultSecrets({ vaultIds: [`cli@${other}`], passwordFiles: [], askVaultPass: false }, settings({ env: { ANSIBLE_VAULT_IDENTITY_LIST: `lab@${lab}, m6@${other}` } }))
+  t.deepEqual(listed.secrets.map((s) => s.label), ['lab', 'm6', 'cli'])
   // ansible.cfg's vault_password_file: the environment wins over it, as in Ansible.
   const configured = await loadVaultSecrets({ vaultIds: [], passwordFiles: [], askVaultPass: false }, settings({ config: { passwordFile: other } }))
   t.deepEqual(configured.secrets.map((s) => s.source), [other])
