@@ -1,4 +1,4 @@
-import { InputError } from '../errors.ts'
+import { InputError, type Place } from '../errors.ts'
 import { applyLimit, selectHosts } from '../inventory/index.ts'
 import { Later, type LazyVars, type Play as PlaySpec } from '../playbook/index.ts'
 import type { Vars } from '../vars.ts'
@@ -67,8 +67,16 @@ export function connectionVars(host: string, scope: LazyVars): Vars {
 function connectionTarget(host: string, scope: LazyVars, spec: PlaySpec, opts: PrepareOptions): Target {
   const vars = connectionVars(host, scope)
   const { become, become_user: becomeUser } = spec.templates
-  const playBecome = become ? bool(scope.render(become.source, become.place, 'become'), become.place, 'become') : spec.become
-  const playBecomeUser = becomeUser ? String(scope.render(becomeUser.source, becomeUser.place, 'become_user')) : spec.becomeUser
+  const field = (source: string, place: Place, what: string) => {
+    try {
+      return scope.render(source, place, what)
+    } catch (err) {
+      if (err instanceof Later) throw new InputError(`host ${host}: ${what} uses '${err.variable}', a fact, but it decides how labplay connects`, place)
+      throw err
+    }
+  }
+  const playBecome = become ? bool(field(become.source, become.place, 'become'), become.place, 'become') : spec.become
+  const playBecomeUser = becomeUser ? String(field(becomeUser.source, becomeUser.place, 'become_user')) : spec.becomeUser
   try {
     return targetFor(host, vars, opts, playBecome, playBecomeUser)
   } catch (err) {
