@@ -338,6 +338,8 @@ class Run {
     if (this.opts.signal.aborted) throw new Interrupted()
     const e = err instanceof Error ? err : new Error(String(err))
     const plain = e instanceof TaskFailed || e instanceof InputError || e.name === 'StepError' || e.name === 'WhenError'
+    // A variable that cannot be rendered says where it was written (file:line), as before any host.
+    if (e instanceof InputError) return ['failed', e.format()]
     return ['failed', plain || this.opts.verbosity < 3 ? e.message : (e.stack ?? e.message)]
   }
 
