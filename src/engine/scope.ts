@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { groupsVar, hostVarsWithPlaces, type Inventory } from '../inventory/index.ts'
+import { groupsVar, hostVarsWithPlaces, type Inventory, type VarsEntry } from '../inventory/index.ts'
 import { LazyRecord, LazyVars, type Play as PlaySpec, type VarLayer } from '../playbook/index.ts'
 import { revealed } from '../revealed.ts'
 import type { Facts } from '../sdk/facts.types.ts'
@@ -28,6 +28,9 @@ const EXTRA = { file: '--extra-vars' }
 // playbook_dir, groups and hostvars. Each set renders a variable only when it is used (LazyVars).
 export class PlayScopes {
   private readonly hostvars: LazyRecord
+  // The last host's merged inventory variables: a host's play scope and each of its role scopes share them
+  // (one entry only, so a play over 100 000 hosts never holds them all).
+  private last?: { host: string; entry: VarsEntry }
 
   constructor(
     private readonly spec: PlaySpec,
@@ -65,7 +68,8 @@ export class PlayScopes {
   }
 
   private scope(host: string, below: VarLayer[], above: VarLayer[]): LazyVars {
-    const inventory = hostVarsWithPlaces(this.inputs.inventory, host)
+    if (this.last?.host !== host) this.last = { host, entry: hostVarsWithPlaces(this.inputs.inventory, host) }
+    const inventory = this.last.entry
     const facts = this.factsOf(host)
     const factLayer: VarLayer[] = facts === 'later' ? [{ later: isFactName }] : facts ? [{ vars: factVars(facts), literal: true }] : []
     return new LazyVars([...below, { vars: inventory.vars, place: (n: string) => inventory.places[n] }, ...factLayer, ...above, { vars: this.inputs.extraVars, place: EXTRA }, this.magic()], {
