@@ -37,7 +37,7 @@ export function readYaml(file: string, what: string, from?: Place, vault?: Keyri
     const code = (error as NodeJS.ErrnoException).code
     throw new InputError(`${subject} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`}`, from ?? { file })
   }
-  const { text, encrypted } = openVaultFile(decode(bytes, file), vault, from ?? { file })
+  const { text, encrypted } = openVaultFile(decode(bytes, file), vault, from ?? { file }, from ? subject : undefined)
   const yaml = parseYaml(text, file, vault)
   if (encrypted) revealAll(yaml.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }))
   return yaml

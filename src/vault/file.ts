@@ -4,13 +4,14 @@ import { isVaultText } from './format.ts'
 import { Keyring, VaultError } from './keyring.ts'
 
 // The text of a file that may be encrypted whole with ansible-vault (group_vars, vars_files, `-e @file`):
-// decrypted with the run's passwords, or an InputError at `place` saying why not.
-export function openVaultFile(text: string, keyring: Keyring | undefined, place: Place): { text: string; encrypted: boolean } {
+// decrypted with the run's passwords, or an InputError at `place` saying why not (`subject` names the file
+// when `place` is elsewhere: the vars_files entry that names it).
+export function openVaultFile(text: string, keyring: Keyring | undefined, place: Place, subject?: string): { text: string; encrypted: boolean } {
   if (!isVaultText(text)) return { text, encrypted: false }
   try {
     return { text: (keyring ?? new Keyring()).decrypt(text), encrypted: true }
   } catch (err) {
-    if (err instanceof VaultError) throw new InputError(`cannot decrypt this file: ${err.message}`, place)
+    if (err instanceof VaultError) throw new InputError(`${subject ? `${subject}: cannot decrypt it` : 'cannot decrypt this file'}: ${err.message}`, place)
     throw err
   }
 }
