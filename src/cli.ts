@@ -35,21 +35,26 @@ async function main(argv: string[]): Promise<number> {
   const playbook = findPlaybook(o.playbook!)
   const cwd = process.cwd()
 
-  const [{ loadInventory }, { loadPlaybook, parseExtraVars, mergeVars }, { RoleCatalog, roleDirs }] = await Promise.all([
-    import('./inventory/index.ts'), import('./playbook/index.ts'), import('./engine/roles.ts'),
+  const [{ loadInventory }, { loadPlaybook, parseExtraVars, mergeVars }, { RoleCatalog, roleDirs }, { commandKeyring }] = await Promise.all([
+    import('./inventory/index.ts'), import('./playbook/index.ts'), import('./engine/roles.ts'), import('./vault/passwords.ts'),
   ])
-  const inventory = await loadInventory(o.inventories.length ? o.inventories : [defaultInventory()], { cwd })
-  for (const entry of [...inventory.groups.values(), ...inventory.hosts.values()]) secrets.addVars({ ...entry.vars, ...entry.fileVars })
-  const extraVars = mergeVars(...o.extraVars.map((e) => parseExtraVars(e, cwd)))
-  secrets.addVars(extraVars)
+  const vault = await commandKeyring({ vaultIds: o.vaultIds, passwordFiles: o.vaultPasswordFiles, askVaultPass: o.askVaultPass }, cwd)
+  const playbookDir = dirname(playbook)
+  const inventory = await loadInventory(o.inventories.length ? o.inventories : [defaultInventory()], { cwd, vault, playbookDir })
+  const varsDirs = [...inventory.varsDirs.inventory, ...inventory.varsDirs.playbook]
+  for (const entry of [...inventory.groups.values(), ...inventory.hosts.values(), ...varsDirs.flatMap((d) => [...d.groups.values(), ...d.hosts.values()])]) secrets.addVars(literals(entry.vars))
+  const extraVars = mergeVars(...o.extraVars.map((e) => parseExtraVars(e, cwd, vault)))
+  secrets.addVars(literals(extraVars))
   const catalog = await RoleCatalog.load(roleDirs(playbook))
-  const plays = await loadPlaybook(playbook, catalog)
-  plays.forEach((play) => secrets.addVars(play.vars))
+  const loaded = await loadPlaybook(playbook, catalog, vault)
+  loaded.forEach((play) => secrets.addVars(literals(play.vars)))
   if (o.syntaxCheck) return print(`\nplaybook: ${playbook}\n`)
 
-  const [{ preparePlay, playHosts }, { planPlay }] = await Promise.all([import('./engine/prepare.ts'), import('./engine/plan.ts')])
+  const [{ preparePlay, playHosts }, { planPlay }, { templatePlay }] = await Promise.all([import('./engine/prepare.ts'), import('./engine/plan.ts'), import('./engine/play-fields.ts')])
+  // hosts, name, serial and gather_facts written as templates are rendered first, as Ansible does.
+  const plays = loaded.map((spec) => templatePlay(spec, { inventory, catalog, extraVars, playbookDir }))
   const base = {
-    inventory, catalog, limit: o.limit, tags: o.tags, skipTags: o.skipTags, extraVars, cwd,
+    inventory, catalog, limit: o.limit, tags: o.tags, skipTags: o.skipTags, extraVars, cwd, playbookDir,
     user: o.user, privateKey: o.privateKey, become: o.become, becomeUser: o.becomeUser,
     knownHostsFile: o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'),
     hostKeyChecking: o.hostKeyChecking, connectTimeoutMs: o.connectTimeoutS * 1000,
@@ -72,6 +77,7 @@ const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<
   history: () => import('./records/history.ts'),
   show: () => import('./records/show.ts'),
   report: () => import('./report/cli.ts'),
+  inventory: () => import('./inventory/cli.ts'),
 }
 
 // The run record's view of this run: where, and the command line with its secrets masked.
@@ -140,6 +146,11 @@ function findPlaybook(name: string): string {
 function defaultInventory(): string {
   for (const dir of [process.cwd(), ROOT]) if (existsSync(join(dir, 'inventory'))) return join(dir, 'inventory')
   throw new InputError('no inventory: ./inventory does not exist; name one with -i')
+}
+
+// Values as written: a template is not a secret (its rendered value is, once rendered: src/revealed.ts).
+function literals(vars: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(vars).filter(([, v]) => !(typeof v === 'string' && v.includes('{{'))))
 }
 
 // Every line the CLI writes outside the views (listings, errors, warnings) may quote an input file or a

@@ -38,6 +38,10 @@ export interface Options {
   wakeTimeoutS: number
   // Run only the roles whose inputs changed on a host since they last succeeded there (src/records/stale.ts).
   stale: boolean
+  // ansible-vault passwords (src/vault/passwords.ts): --vault-id, --vault-password-file, --ask-vault-pass.
+  vaultIds: string[]
+  vaultPasswordFiles: string[]
+  askVaultPass: boolean
   help: boolean
   version: boolean
 }
@@ -82,6 +86,9 @@ const SPECS: Record<string, Spec> = {
   '--wake': { key: 'wake', kind: 'flag' },
   '--wake-timeout': { key: 'wakeTimeoutS', kind: 'value' },
   '--stale': { key: 'stale', kind: 'flag' },
+  '--vault-id': { key: 'vaultIds', kind: 'list' },
+  '--vault-password-file': { key: 'vaultPasswordFiles', kind: 'list' }, '--vault-pass-file': { key: 'vaultPasswordFiles', kind: 'list' },
+  '--ask-vault-pass': { key: 'askVaultPass', kind: 'flag' }, '--ask-vault-password': { key: 'askVaultPass', kind: 'flag' },
   '-h': { key: 'help', kind: 'flag' }, '--help': { key: 'help', kind: 'flag' },
   '--version': { key: 'version', kind: 'flag' },
 }
@@ -93,6 +100,7 @@ export function parseOptions(argv: string[]): Options {
     become: false, askBecomePass: false, listHosts: false, listTasks: false, listTags: false, syntaxCheck: false,
     verbosity: 0, connectTimeoutS: DEFAULT_CONNECT_TIMEOUT_S, taskTimeoutS: DEFAULT_TASK_TIMEOUT_S, maxOutputMiB: DEFAULT_MAX_OUTPUT_MIB,
     hostKeyChecking: 'accept-new', noRecords: false, wake: false, wakeTimeoutS: DEFAULT_WAKE_TIMEOUT_S, stale: false, help: false, version: false,
+    vaultIds: [], vaultPasswordFiles: [], askVaultPass: false,
   }
   const raw: Record<string, unknown> = o as unknown as Record<string, unknown>
   const args = expand(argv)
@@ -130,6 +138,7 @@ export function parseOptions(argv: string[]): Options {
   if (o.noRecords && o.records !== undefined) throw new InputError('--records and --no-records: give one or the other')
   o.wakeTimeoutS = positiveInt(o.wakeTimeoutS, '--wake-timeout')
   if (o.wake && o.noRecords) throw new InputError('--wake needs the run record (the MACs come from earlier runs): it cannot be used with --no-records')
+  if (o.askVaultPass && o.vaultPasswordFiles.length) throw new InputError('--ask-vault-pass and --vault-password-file: give one or the other (or several --vault-id)')
   if (o.stale && o.noRecords) throw new InputError('--stale compares with the run record: it cannot be used with --no-records')
   if (!o.playbook && !o.help && !o.version) throw new InputError('no playbook given: labplay PLAYBOOK [options] (see labplay --help)')
   return o
@@ -167,6 +176,7 @@ function positiveInt(value: unknown, name: string): number {
 
 export const USAGE = `usage: labplay PLAYBOOK [options]
        labplay history|show|report [options]   (see labplay history --help)
+       labplay inventory --list | --host HOST | --graph [GROUP] [-i SRC]   (as ansible-inventory)
 
 Runs a playbook (a path, or a name looked up in ./playbooks/) on the hosts of an inventory.
 
@@ -195,6 +205,9 @@ Runs a playbook (a path, or a name looked up in ./playbooks/) on the hosts of an
       --wake-timeout SECONDS  how long to wait for woken hosts to answer SSH (default ${DEFAULT_WAKE_TIMEOUT_S})
       --stale               run only the roles whose inputs changed on a host since they last
                             succeeded there (kernel, image manifest, variables, role code)
+      --vault-id [LABEL@]SOURCE  a vault password: a file, an executable that prints it, or 'prompt'
+      --vault-password-file FILE  a vault password from a file or an executable (repeatable)
+      --ask-vault-pass      ask for the vault password (also: $ANSIBLE_VAULT_PASSWORD_FILE)
       --list-hosts | --list-tasks | --list-tags | --syntax-check
       --json [FILE.json|-]  machine-readable summary (stdout when no file is given)
   -v, -vv, -vvv             more output (-vvv shows stack traces)

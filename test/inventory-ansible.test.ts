@@ -16,7 +16,7 @@ import { applyLimit, hostVars, loadInventory, selectHosts } from '../src/invento
 import type { Inventory } from '../src/inventory/types.ts'
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/inventories/', import.meta.url))
-const MAGIC = ['inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups']
+const MAGIC = ['inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'inventory_file', 'inventory_dir']
 const ENV = {
   ...process.env,
   HOME: mkdtempSync(join(tmpdir(), 'labplay-ansible-')),

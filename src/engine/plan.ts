@@ -3,6 +3,7 @@ import type { Play as PlaySpec, RoleRef, When } from '../playbook/index.ts'
 import type { Host, Play } from '../sdk/host.ts'
 import { isPlayTask } from '../sdk/role.ts'
 import type { Vars } from '../vars.ts'
+import type { Scope } from '../playbook/expr-eval.ts'
 import type { TaskRef } from './events.ts'
 import type { RoleCatalog } from './roles.ts'
 import { selectedByTags } from './tags.ts'
@@ -71,6 +72,6 @@ export function allRefs(plan: PlayPlan): TaskRef[] {
 }
 
 // A role reference's `when`, evaluated per host with its variables and facts.
-export function roleApplies(when: When | undefined, vars: Vars): boolean {
+export function roleApplies(when: When | undefined, vars: Vars | Scope): boolean {
   return when ? when.test(vars) : true
 }

@@ -1,4 +1,5 @@
 import { Document } from 'yaml'
+import { onRevealed } from '../revealed.ts'
 import { quote } from '../sdk/quote.ts'
 import type { FileDiff } from '../sdk/primitives/types.ts'
 import { SECRET_NAME, type Vars } from '../vars.ts'
@@ -38,6 +39,11 @@ export class Redactor {
   private readonly names = new Set<string>()
   private byLength: string[] = []
   private byName?: RegExp
+
+  // Also every secret learnt while running: decrypted vault values, rendered secret-named variables.
+  constructor() {
+    onRevealed((value) => this.add(value))
+  }
 
   add(value: unknown): void {
     if (typeof value === 'number') return this.add(String(value))

@@ -15,7 +15,10 @@ import { Redactor } from './redact.ts'
 import type { HostStatus, Reporter, RunSummary, TaskRef, TaskResult } from './events.ts'
 import { exitCode, newHostState, tally, type HostState } from './host-state.ts'
 import { allRefs, roleApplies, type PlannedTask } from './plan.ts'
-import { batches, preparePlay, type PreparedPlay, type PrepareOptions } from './prepare.ts'
+import { batches, connectionVars, preparePlay, type PreparedPlay, type PrepareOptions } from './prepare.ts'
+import { PlayScopes } from './scope.ts'
+import type { LazyVars } from '../playbook/index.ts'
+import type { Vars } from '../vars.ts'
 import type { Target } from './targets.ts'
 import { roleCodeHash, roleInputs, type RoleInputs } from './role-inputs.ts'
 
@@ -46,6 +49,16 @@ export interface RunOutcome {
 
 class Interrupted extends Error {}
 
+// A role reference on one host: its context, and the variables its `when` sees (rendered once facts are read).
+interface RoleContext {
+  ctx: HostContext
+  // The role's variables as rendered, not ctx.vars: the engine's own reads are not a task reading a secret.
+  vars: Vars
+  scope: LazyVars
+  // Why its variables could not be rendered on this host: every task of the role fails with it.
+  error?: unknown
+}
+
 interface Arrival {
   ctx: HostContext
   // Why this host sits the step out (a false or failing role condition), if it does.
@@ -56,9 +69,9 @@ interface Arrival {
 // Validates every play against the inventory, then runs them; throws InputError before any contact.
 export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
   const prepared = opts.plays.map((spec) => preparePlay(spec, opts))
+  // Secret values (decrypted vault data, rendered *_password variables) reach it as they are learnt (src/revealed.ts).
   const redactor = new Redactor()
   redactor.add(opts.becomePassword)
-  for (const play of prepared) for (const vars of play.roleVars.values()) vars.forEach((v) => redactor.addVars(v))
   return new Run(opts, redactor).execute(prepared)
 }
 
@@ -131,33 +144,37 @@ class Run {
     const tasks = play.plan.tasks
     const reached = new Set<number>()
     const notified = new Set<string>()
-    const contexts = new Map<number, HostContext>()
+    const contexts = new Map<number, RoleContext>()
+    const scopes = new PlayScopes(play.spec, play.inputs, (host) => this.hosts.get(host)?.facts)
     // Role reference → why --stale leaves it out on this host (undefined: it runs); decided once, before its first task.
     const staleWhy = new Map<number, string | undefined>()
-    const stale = (roleIndex: number) => {
-      if (!staleWhy.has(roleIndex)) staleWhy.set(roleIndex, this.selectRole(play, state, roleIndex))
+    const stale = (roleIndex: number, vars: Vars) => {
+      if (!staleWhy.has(roleIndex)) staleWhy.set(roleIndex, this.selectRole(play, state, roleIndex, vars))
       return staleWhy.get(roleIndex)
     }
     const context = async (roleIndex: number) => {
-      let ctx = contexts.get(roleIndex)
-      if (!ctx) contexts.set(roleIndex, (ctx = await this.context(play, state, roleIndex)))
-      return ctx
+      let role = contexts.get(roleIndex)
+      if (!role) contexts.set(roleIndex, (role = await this.context(play, state, roleIndex, scopes)))
+      return role
     }
     try {
       await this.step(() => this.connect(play, state))
       const facts = play.plan.facts
       if (facts) {
-        const ctx = await context(0)
+        const ctx = this.hostContext(state, {}, await state.conn!)
         await this.step(() => this.runTask(play, state, facts, ctx, () => undefined, () => this.gatherFacts(state, ctx), undefined))
         if (state.dead) return
       }
       for (const task of tasks) {
         const roleIndex = play.spec.roles.indexOf(task.roleRef)
-        const ctx = await context(roleIndex)
-        const unchanged = stale(roleIndex)
-        // The variables as they are, not h.vars: the engine's own reads are not a task reading a secret.
-        const vars = play.roleVars.get(state.name)![roleIndex]!
-        const roleGate = () => (roleApplies(task.roleRef.when, { ...vars, facts: state.facts }) ? undefined : 'role condition is false') ?? unchanged
+        const { ctx, vars, scope, error } = await context(roleIndex)
+        const unchanged = error === undefined ? stale(roleIndex, vars) : undefined
+        // A role its condition leaves out never needs its variables; one that runs fails on the first that cannot render.
+        const roleGate = () => {
+          if (!roleApplies(task.roleRef.when, scope.scope)) return 'role condition is false'
+          if (error !== undefined) throw error
+          return unchanged
+        }
         if (task.once) {
           const arrival: Arrival = { ctx, gate: roleGate }
           reached.add(task.ref.index)
@@ -174,7 +191,7 @@ class Run {
       for (const [role, handlers] of play.plan.handlers) {
         for (const [name, handler] of handlers) {
           if (!notified.has(`${role}\0${name}`)) continue
-          const ctx = await context(play.spec.roles.findIndex((r) => r.role === role))
+          const { ctx } = await context(play.spec.roles.findIndex((r) => r.role === role))
           await this.step(() => this.runTask(play, state, handler.ref, ctx, () => undefined, () => handler.run(ctx), undefined))
           if (state.dead) return
         }
@@ -223,11 +240,25 @@ class Run {
     ctx.facts = state.facts
   }
 
-  private async context(play: PreparedPlay, state: HostState, roleIndex: number): Promise<HostContext> {
+  // A role's variables on this host, rendered now that its facts are read: those the role declares, and the
+  // connection variables (ansible_host…: a role may look at other hosts' addresses).
+  private async context(play: PreparedPlay, state: HostState, roleIndex: number, scopes: PlayScopes): Promise<RoleContext> {
     const conn = await state.conn!
+    const scope = scopes.role(state.name, roleIndex)
+    const declared = Object.keys(this.opts.catalog.defaults(play.spec.roles[roleIndex]!.role))
+    try {
+      const vars: Vars = connectionVars(state.name, scope)
+      for (const name of declared) vars[name] = scope.get(name)
+      return { ctx: this.hostContext(state, vars, conn), vars, scope }
+    } catch (error) {
+      return { ctx: this.hostContext(state, {}, conn), vars: {}, scope, error }
+    }
+  }
+
+  private hostContext(state: HostState, vars: Vars, conn: Connection): HostContext {
     return new HostContext({
       name: state.name,
-      vars: play.roleVars.get(state.name)![roleIndex]!,
+      vars,
       facts: state.facts,
       check: this.opts.check,
       diff: this.opts.diff,
@@ -245,11 +276,12 @@ class Run {
 
   // The role's inputs on this host (always: the run record keeps them), then --stale's verdict: the reason
   // to skip the role, or undefined. Inputs that cannot be computed (the role's own inputs() threw) run the role.
-  private selectRole(play: PreparedPlay, state: HostState, roleIndex: number): string | undefined {
+  private selectRole(play: PreparedPlay, state: HostState, roleIndex: number, vars: Vars): string | undefined {
     const role = play.spec.roles[roleIndex]!.role
     let inputs: RoleInputs
     try {
-      inputs = roleInputs(this.opts.catalog.get(role), this.roleCode(role), play.roleVars.get(state.name)![roleIndex]!, state.facts)
+      // Masked as the record would store them: a decrypted value never reaches it, and compares equal next time.
+      inputs = this.redactor.value(roleInputs(this.opts.catalog.get(role), this.roleCode(role), vars, state.facts))
     } catch (err) {
       const reason = `its inputs could not be read: ${err instanceof Error ? err.message : String(err)}`
       this.emit({ type: 'warn', host: state.name, message: `role '${role}': ${reason}` })
@@ -319,6 +351,8 @@ class Run {
     if (this.opts.signal.aborted) throw new Interrupted()
     const e = err instanceof Error ? err : new Error(String(err))
     const plain = e instanceof TaskFailed || e instanceof InputError || e instanceof OutputLimitError || e.name === 'StepError' || e.name === 'WhenError'
+    // A variable that cannot be rendered says where it was written (file:line), as before any host.
+    if (e instanceof InputError) return ['failed', e.format()]
     return ['failed', plain || this.opts.verbosity < 3 ? e.message : (e.stack ?? e.message)]
   }
 

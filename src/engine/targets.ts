@@ -17,6 +17,9 @@ export interface ConnectOptions {
 
 export type Target = { kind: 'local'; name: string; become?: Become } | { kind: 'ssh'; ssh: SshTarget }
 
+// The variables targetFor reads: rendered before the host is contacted (so never from its facts).
+export const CONNECTION_VARS = ['ansible_connection', 'ansible_host', 'ansible_port', 'ansible_user', 'ansible_ssh_private_key_file', 'ansible_private_key_file', 'ansible_become', 'ansible_become_user']
+
 // Ansible's connection variables win over command-line defaults, as in ansible-playbook.
 export function targetFor(name: string, vars: Vars, opts: ConnectOptions, playBecome?: boolean, playBecomeUser?: string): Target {
   const connection = str(vars.ansible_connection, 'ansible_connection') ?? (name === 'localhost' ? 'local' : 'ssh')

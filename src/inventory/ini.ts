@@ -1,10 +1,10 @@
 import { InputError, type Place } from '../errors.ts'
 import { parseAddress } from './address.ts'
 import { parseIniValue } from './literal.ts'
-import { addChild, addGroup, addHost, checkConnectionVar, setGroupVar } from './model.ts'
+import { addChild, addGroup, addHost, checkConnectionVar, setGroupVar, setHostVars } from './model.ts'
 import { expandHostRange } from './ranges.ts'
 import { shlexSplit } from './shlex.ts'
-import type { Inventory } from './types.ts'
+import type { Inventory, Places } from './types.ts'
 
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$/
 const GROUP_NAME = /^([^:\]\s]+)\s*(?:#.*)?$/
@@ -100,15 +100,15 @@ function parseHostLine(line: string, group: string, place: Place, inv: Inventory
     throw new InputError(`bad host "${pattern}": "---" starts a YAML document; give YAML inventories a .yml name`, place)
   }
   const vars: Record<string, unknown> = {}
+  const places: Places = {}
   for (const word of assignments) {
     const eq = word.indexOf('=')
-    if (eq < 0) {
-      const col = (place.col ?? 1) + Math.max(0, line.indexOf(word))
-      throw new InputError(`expected key=value host variable after "${pattern}", got "${word}"`, { ...place, col })
-    }
+    const at = { ...place, col: (place.col ?? 1) + Math.max(0, line.indexOf(word)) }
+    if (eq < 0) throw new InputError(`expected key=value host variable after "${pattern}", got "${word}"`, at)
     const key = word.slice(0, eq)
     vars[key] = parseIniValue(word.slice(eq + 1))
-    checkConnectionVar(`host ${pattern}`, key, vars[key], { ...place, col: (place.col ?? 1) + Math.max(0, line.indexOf(word)) })
+    places[key] = at
+    checkConnectionVar(`host ${pattern}`, key, vars[key], at)
   }
-  for (const name of names) Object.assign(addHost(inv, name, group, address?.port, place).vars, vars)
+  for (const name of names) setHostVars(addHost(inv, name, group, address?.port, place), vars, places)
 }

@@ -1,10 +1,11 @@
 import { InputError, type Place } from '../errors.ts'
-import type { Inventory, InventoryGroup, InventoryHost } from './types.ts'
+import type { Inventory, InventoryGroup, InventoryHost, Places } from './types.ts'
 import { ancestors, hostGroups } from './groups.ts'
+import { Vaulted } from '../vault/value.ts'
 
 // Every inventory starts as Ansible's does: `all`, with `ungrouped` as its child.
 export function emptyInventory(): Inventory {
-  const inv: Inventory = { hosts: new Map(), groups: new Map() }
+  const inv: Inventory = { hosts: new Map(), groups: new Map(), varsDirs: { inventory: [], playbook: [] } }
   addGroup(inv, 'all')
   addGroup(inv, 'ungrouped')
   addChild(inv, 'all', 'ungrouped')
@@ -15,7 +16,7 @@ export function emptyInventory(): Inventory {
 export function addGroup(inv: Inventory, name: string): InventoryGroup {
   let group = inv.groups.get(name)
   if (!group) {
-    group = { name, vars: {}, hosts: [], children: [], parents: [] }
+    group = { name, vars: {}, places: {}, hosts: [], children: [], parents: [] }
     inv.groups.set(name, group)
   }
   return group
@@ -30,7 +31,7 @@ export function addHost(inv: Inventory, name: string, group: string, port?: numb
   let host = inv.hosts.get(name)
   if (!host) {
     if (inv.hosts.size >= MAX_HOSTS) throw new InputError(`the inventory has more than ${MAX_HOSTS} hosts`, place)
-    host = { name, vars: port === undefined ? {} : { ansible_port: port }, groups: [] }
+    host = { name, vars: port === undefined ? {} : { ansible_port: port }, places: port === undefined || !place ? {} : { ansible_port: place }, groups: [] }
     inv.hosts.set(name, host)
   }
   const target = inv.groups.get(group)
@@ -59,9 +60,9 @@ const CONNECTIONS = ['ssh', 'smart', 'local']
 const TEXT_VARS = ['ansible_host', 'ansible_user', 'ansible_become_user', 'ansible_ssh_private_key_file', 'ansible_private_key_file']
 
 // Refuses a bad ansible_port or ansible_connection where the inventory sets it, rather than later at the play.
-// A templated value ("{{ … }}") is only known when the play runs, so it is left to the engine.
+// A templated value ("{{ … }}") or an encrypted one is only known when the play runs, so it is left to the engine.
 export function checkConnectionVar(owner: string, key: string, value: unknown, place?: Place): void {
-  if (typeof value === 'string' && value.includes('{{')) return
+  if ((typeof value === 'string' && value.includes('{{')) || value instanceof Vaulted) return
   if (key === 'ansible_port') {
     const port = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
@@ -79,6 +80,7 @@ export function setGroupVar(group: InventoryGroup, key: string, value: unknown, 
   checkConnectionVar(`group ${group.name}`, key, value, place)
   if (key !== 'ansible_group_priority') {
     group.vars[key] = value
+    if (place) group.places[key] = place
     return
   }
   const priority = typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : value
@@ -108,4 +110,10 @@ export function reconcile(inv: Inventory): void {
       addHost(inv, host.name, 'ungrouped')
     }
   }
+}
+
+// Sets a host's inline vars, each with where it was written.
+export function setHostVars(host: InventoryHost, vars: Record<string, unknown>, places: Places): void {
+  Object.assign(host.vars, vars)
+  Object.assign(host.places, places)
 }

@@ -7,7 +7,9 @@ import { parseAddress } from './address.ts'
 import { parseIni } from './ini.ts'
 import { addHost, emptyInventory, reconcile } from './model.ts'
 import type { Inventory } from './types.ts'
-import { loadVarsDirs } from './vars-dirs.ts'
+import { loadVarsDir, type VarsReader } from './vars-dirs.ts'
+import { openVaultFile } from '../vault/file.ts'
+import type { Keyring } from '../vault/keyring.ts'
 import { decodeUtf8 } from './text.ts'
 import { parseYamlInventory } from './yaml.ts'
 import { readYaml } from './yaml-source.ts'
@@ -17,17 +19,25 @@ const YAML_EXTENSIONS = ['.yml', '.yaml', '.json']
 // (INVENTORY_IGNORE_EXTS; yes, `.ini` too: in a folder, name INI files without an extension).
 const IGNORED = /^\.|^host_vars$|^group_vars$|^vars_plugins$|(\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)$/
 
-// Reads the -i sources in order into one inventory, then group_vars/ and host_vars/ beside each.
-// A source is a file (YAML or INI, told apart as Ansible does), a folder of such files, or a host
-// list "h1,h2," (it has a comma and is not an existing path).
-export async function loadInventory(sources: string[], opts: { cwd?: string } = {}): Promise<Inventory> {
+export interface LoadOptions {
+  cwd?: string
+  // The run's vault passwords: for files encrypted whole, and for `!vault` values when they are used.
+  vault?: Keyring
+  // The playbook's folder: its group_vars/ and host_vars/ rank above the inventory's, as in Ansible.
+  playbookDir?: string
+}
+
+// Reads the -i sources in order into one inventory, then group_vars/ and host_vars/ beside each, then
+// beside the playbook. A source is a file (YAML or INI, told apart as Ansible does), a folder of such
+// files, or a host list "h1,h2," (it has a comma and is not an existing path).
+export async function loadInventory(sources: string[], opts: LoadOptions = {}): Promise<Inventory> {
   const cwd = opts.cwd ?? process.cwd()
   const show = (path: string): string => {
     const rel = relative(cwd, path)
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
   }
   try {
-    return await load(sources, cwd, show)
+    return await load(sources, cwd, { show, vault: opts.vault }, opts.playbookDir)
   } catch (e) {
     const io = e as NodeJS.ErrnoException
     if (e instanceof InputError || typeof io.code !== 'string' || typeof io.path !== 'string') throw e
@@ -35,7 +45,7 @@ export async function loadInventory(sources: string[], opts: { cwd?: string } = 
   }
 }
 
-async function load(sources: string[], cwd: string, show: (path: string) => string): Promise<Inventory> {
+async function load(sources: string[], cwd: string, reader: VarsReader, playbookDir: string | undefined): Promise<Inventory> {
   const inv = emptyInventory()
   const varsDirs: string[] = []
   for (const source of sources) {
@@ -50,19 +60,27 @@ async function load(sources: string[], cwd: string, show: (path: string) => stri
       throw new InputError(`inventory source "${source}" does not exist: expected a file, a folder, or a host list such as "h1,h2,"`)
     }
     if (info.isDirectory()) {
-      await readFolder(path, inv, show)
+      await readFolder(path, inv, reader)
       varsDirs.push(path)
     } else {
-      await readInventoryFile(path, inv, show)
+      await readInventoryFile(path, inv, reader)
       varsDirs.push(dirname(path))
     }
   }
   reconcile(inv)
-  for (const dir of varsDirs) await loadVarsDirs(dir, inv, show)
+  for (const dir of varsDirs) inv.varsDirs.inventory.push(await loadVarsDir(dir, inv, reader))
+  if (playbookDir) inv.varsDirs.playbook.push(await loadVarsDir(resolve(cwd, playbookDir), inv, reader))
   return inv
 }
 
+// Ansible's inventory_file: the first source that declared the host (hosts after `before` are new).
+function claim(inv: Inventory, before: number, source: string): void {
+  let i = 0
+  for (const host of inv.hosts.values()) if (i++ >= before) host.source ??= source
+}
+
 function parseHostList(source: string, inv: Inventory): void {
+  const before = inv.hosts.size
   for (const item of source.split(',')) {
     const text = item.trim()
     if (!text) continue
@@ -70,20 +88,27 @@ function parseHostList(source: string, inv: Inventory): void {
     const name = address?.host ?? text
     if (!inv.hosts.has(name)) addHost(inv, name, 'ungrouped', address?.port)
   }
+  claim(inv, before, source)
 }
 
-async function readFolder(dir: string, inv: Inventory, show: (path: string) => string): Promise<void> {
+async function readFolder(dir: string, inv: Inventory, reader: VarsReader): Promise<void> {
   for (const entry of (await readdir(dir)).sort()) {
     if (IGNORED.test(entry)) continue
     const path = join(dir, entry)
-    if ((await stat(path)).isDirectory()) await readFolder(path, inv, show)
-    else await readInventoryFile(path, inv, show)
+    if ((await stat(path)).isDirectory()) await readFolder(path, inv, reader)
+    else await readInventoryFile(path, inv, reader)
   }
 }
 
-async function readInventoryFile(path: string, inv: Inventory, show: (path: string) => string): Promise<void> {
-  const file = show(path)
-  const text = decodeUtf8(await readFile(path), file)
+async function readInventoryFile(path: string, inv: Inventory, reader: VarsReader): Promise<void> {
+  const before = inv.hosts.size
+  await parseInventoryFile(path, inv, reader)
+  claim(inv, before, path)
+}
+
+async function parseInventoryFile(path: string, inv: Inventory, reader: VarsReader): Promise<void> {
+  const file = reader.show(path)
+  const text = openVaultFile(decodeUtf8(await readFile(path), file), reader.vault, { file }).text
   if (text.startsWith('#!')) {
     throw new InputError('inventory scripts are not supported: expected an INI or YAML inventory', { file, line: 1 })
   }
@@ -92,7 +117,7 @@ async function readInventoryFile(path: string, inv: Inventory, show: (path: stri
     parseIni(text, file, inv)
     return
   }
-  const yaml = await readYaml(text, file).catch((e: unknown) => (e instanceof InputError ? e : new InputError(String(e), { file })))
+  const yaml = await readYaml(text, file, reader.vault).catch((e: unknown) => (e instanceof InputError ? e : new InputError(String(e), { file })))
   if (!(yaml instanceof InputError) && yaml.kind === 'map' && yaml.entries.length > 0) {
     parseYamlInventory(yaml, inv)
   } else if (yaml instanceof InputError || ext === '') {

@@ -1,28 +1,30 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { InputError } from '../errors.ts'
-import type { Vars } from '../vars.ts'
+import { openVaultFile, revealAll } from '../vault/file.ts'
+import type { Keyring } from '../vault/keyring.ts'
 import { decodeUtf8 } from './text.ts'
-import type { Inventory } from './types.ts'
+import type { Inventory, VarsDir, VarsEntry } from './types.ts'
 import { plain, readYaml } from './yaml-source.ts'
 
 // Ansible tries a bare name first (so a folder wins), then these, and takes the first that exists.
 const EXTENSIONS = ['', '.yml', '.yaml', '.json']
 
-// Reads group_vars/ and host_vars/ in `dir` (the folder of an inventory source) for the groups and
-// hosts the inventory knows, as Ansible's host_group_vars plugin: `web.yml` or a folder `web/`
-// whose files merge in sorted order. Later sources override earlier ones.
-export async function loadVarsDirs(dir: string, inv: Inventory, show: (path: string) => string): Promise<void> {
-  const groupFiles = await varsFiles(join(dir, 'group_vars'), [...inv.groups.keys()])
-  for (const [name, files] of groupFiles) {
-    const group = inv.groups.get(name)
-    if (group) group.fileVars = { ...group.fileVars, ...(await readVars(files, show)) }
-  }
-  const hostFiles = await varsFiles(join(dir, 'host_vars'), [...inv.hosts.keys()])
-  for (const [name, files] of hostFiles) {
-    const host = inv.hosts.get(name)
-    if (host) host.fileVars = { ...host.fileVars, ...(await readVars(files, show)) }
-  }
+// How a vars file is read: shown under its display name, decrypted with the run's vault passwords.
+export interface VarsReader {
+  show: (path: string) => string
+  vault?: Keyring
+}
+
+// Reads group_vars/ and host_vars/ in `dir` (beside an inventory source, or beside the playbook) for the
+// groups and hosts the inventory knows, as Ansible's host_group_vars plugin: `web.yml` or a folder `web/`
+// whose files merge in sorted order; a file may be encrypted whole with ansible-vault.
+export async function loadVarsDir(dir: string, inv: Inventory, reader: VarsReader): Promise<VarsDir> {
+  const groups = new Map<string, VarsEntry>()
+  for (const [name, files] of await varsFiles(join(dir, 'group_vars'), [...inv.groups.keys()])) groups.set(name, await readVars(files, reader))
+  const hosts = new Map<string, VarsEntry>()
+  for (const [name, files] of await varsFiles(join(dir, 'host_vars'), [...inv.hosts.keys()])) hosts.set(name, await readVars(files, reader))
+  return { dir, groups, hosts }
 }
 
 async function varsFiles(dir: string, names: string[]): Promise<Map<string, string[]>> {
@@ -60,16 +62,20 @@ async function folderFiles(dir: string): Promise<string[]> {
   return files
 }
 
-async function readVars(files: string[], show: (path: string) => string): Promise<Vars> {
-  const vars: Vars = {}
+async function readVars(files: string[], reader: VarsReader): Promise<VarsEntry> {
+  const out: VarsEntry = { vars: {}, places: {} }
   for (const file of files) {
-    const root = await readYaml(decodeUtf8(await readFile(file), show(file)), show(file))
+    const shown = reader.show(file)
+    const { text, encrypted } = openVaultFile(decodeUtf8(await readFile(file), shown), reader.vault, { file: shown })
+    const root = await readYaml(text, shown, reader.vault)
     const data = plain(root)
     if (data === null) continue
     if (typeof data !== 'object' || Array.isArray(data)) {
       throw new InputError('a vars file must be a mapping of variable names to values', root.place)
     }
-    Object.assign(vars, data)
+    if (encrypted) revealAll(data)
+    Object.assign(out.vars, data)
+    if (root.kind === 'map') for (const entry of root.entries) out.places[String(entry.key)] = entry.place
   }
-  return vars
+  return out
 }

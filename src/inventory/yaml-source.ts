@@ -1,5 +1,7 @@
 import type { Document } from 'yaml'
 import { InputError, type Place } from '../errors.ts'
+import { Keyring } from '../vault/keyring.ts'
+import { vaultTag } from '../vault/tag.ts'
 
 // A YAML value that remembers where it was written; mappings keep their keys' places too,
 // so inventory errors can point at the group or host that is wrong.
@@ -20,9 +22,9 @@ const PYYAML_BOOLS = [
 ]
 let loading: Promise<YamlModule> | undefined
 
-// Reads YAML as Ansible's PyYAML does (1.1: `yes` is true, `<<` merges; dates stay strings here).
-// The yaml package loads on first use, so an INI-only run never pays for it.
-export async function readYaml(text: string, file: string): Promise<Located> {
+// Reads YAML as Ansible's PyYAML does (1.1: `yes` is true, `<<` merges; dates stay strings here;
+// `!vault |` values stay encrypted until used). The yaml package loads on first use, so an INI-only run never pays for it.
+export async function readYaml(text: string, file: string, vault: Keyring = new Keyring()): Promise<Located> {
   const yaml = await (loading ??= import('yaml'))
   const lines = new yaml.LineCounter()
   const at = (offset: number): Place => ({ file, ...lines.linePos(offset) })
@@ -33,6 +35,7 @@ export async function readYaml(text: string, file: string): Promise<Located> {
       prettyErrors: false,
       customTags: (tags) => [
         ...PYYAML_BOOLS,
+        vaultTag(vault),
         ...tags.filter((tag) => typeof tag === 'string' || (tag.tag !== TIMESTAMP && tag.tag !== BOOL)),
       ],
     })

@@ -1,8 +1,8 @@
 import { InputError, type Place } from '../errors.ts'
 import { parseAddress } from './address.ts'
-import { addChild, addGroup, addHost, checkConnectionVar, setGroupVar } from './model.ts'
+import { addChild, addGroup, addHost, checkConnectionVar, setGroupVar, setHostVars } from './model.ts'
 import { expandHostRange } from './ranges.ts'
-import type { Inventory } from './types.ts'
+import type { Inventory, Places } from './types.ts'
 import { plain, type Located } from './yaml-source.ts'
 
 const MAX_DEPTH = 100
@@ -64,12 +64,16 @@ function parseHost(inv: Inventory, group: string, key: unknown, place: Place, no
   if (typeof vars !== 'object' || Array.isArray(vars)) {
     throw new InputError(`vars of host "${key}" must be a mapping of names to values, found ${describe(vars)}`, node.place)
   }
+  const places: Places = {}
   if (node.kind === 'map') {
-    for (const entry of node.entries) checkConnectionVar(`host ${key}`, String(entry.key), plain(entry.value), entry.place)
+    for (const entry of node.entries) {
+      checkConnectionVar(`host ${key}`, String(entry.key), plain(entry.value), entry.place)
+      places[String(entry.key)] = entry.place
+    }
   }
   const address = parseAddress(key, true)
   for (const name of expandHostRange(address?.host ?? key, place)) {
-    Object.assign(addHost(inv, name, group, address?.port, place).vars, vars)
+    setHostVars(addHost(inv, name, group, address?.port, place), vars as Record<string, unknown>, places)
   }
 }
 

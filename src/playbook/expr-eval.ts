@@ -2,17 +2,32 @@ import { ExprError } from './expr-lex.ts'
 import type { CompareOp, Expr, FilterName } from './expr-parse.ts'
 import { define, own } from './record.ts'
 import type { Vars } from '../vars.ts'
+import { LazyRecord } from './lazy-record.ts'
 
 // A variable (or part of one) that does not exist; fine for `is defined` and `| default`, an error anywhere else.
+// `root`: the top-level name, when that name itself is undefined (not just a key of it).
 class Missing {
   constructor(
     readonly path: string,
     readonly at: number,
+    readonly root?: string,
   ) {}
 }
 
-// Looks up a top-level name; returns `missing()` when there is no such variable.
-export type Scope = (name: string, missing: () => unknown) => unknown
+// Using a variable that does not exist; `root` is set when the top-level name itself is undefined.
+export class UndefinedError extends ExprError {
+  constructor(
+    message: string,
+    at: number,
+    readonly root?: string,
+  ) {
+    super(message, at)
+  }
+}
+
+// Looks up a top-level name; returns `missing()` when there is no such variable. `hint` adds a word about an
+// undefined top-level name ("labplay's facts have no such fact").
+export type Scope = ((name: string, missing: () => unknown) => unknown) & { hint?: (name: string) => string | undefined }
 
 // A scope over a plain variable set: own keys only, so `__proto__` or `constructor` are never reached by accident.
 export function varsScope(vars: Vars): Scope {
@@ -50,11 +65,11 @@ function run(expr: Expr, scope: Scope): unknown {
       return dict
     }
     case 'var':
-      return scope(expr.name, () => new Missing(expr.name, expr.at))
+      return scope(expr.name, () => new Missing(expr.name, expr.at, expr.name))
     case 'get': {
       const object = run(expr.object, scope)
       const found = object instanceof Missing ? NOTHING : lookup(object, defined(run(expr.key, scope)))
-      return found === NOTHING ? new Missing(label(expr), object instanceof Missing ? object.at : expr.at) : found
+      return found === NOTHING ? new Missing(label(expr), object instanceof Missing ? object.at : expr.at, object instanceof Missing ? object.root : undefined) : found
     }
     case 'not':
       return !truthy(run(expr.arg, scope))
@@ -91,7 +106,7 @@ function run(expr: Expr, scope: Scope): unknown {
 }
 
 function defined(value: unknown): unknown {
-  if (value instanceof Missing) throw new ExprError(`undefined variable '${value.path}'`, value.at)
+  if (value instanceof Missing) throw new UndefinedError(`undefined variable '${value.path}'`, value.at, value.root)
   return value
 }
 
@@ -99,6 +114,7 @@ const NOTHING = Symbol('nothing')
 
 // Items of lists and strings by (negative) index, keys of mappings: own data only, never a prototype's.
 function lookup(object: unknown, key: unknown): unknown {
+  if (object instanceof LazyRecord) return typeof key === 'string' && object.has(key) ? object.get(key) : NOTHING
   if (typeof key === 'number' && Number.isInteger(key) && (Array.isArray(object) || typeof object === 'string')) {
     const item: unknown = object.at(key)
     return item === undefined ? NOTHING : item
@@ -154,6 +170,7 @@ function contains(container: unknown, item: unknown, at: number): boolean {
     if (typeof item !== 'string') throw new ExprError(`'in <string>' needs a string on the left, got ${kind(item)}`, at)
     return container.includes(item)
   }
+  if (container instanceof LazyRecord) return typeof item === 'string' && container.has(item)
   if (isRecord(container)) return typeof item === 'string' && own(container, item)
   throw new ExprError(`'in' needs a list, string or mapping on the right, got ${kind(container)}`, at)
 }
@@ -182,6 +199,7 @@ function filter(name: FilterName, raw: unknown, args: unknown[], at: number): un
     case 'length':
     case 'count':
       if (typeof value === 'string' || Array.isArray(value)) return value.length
+      if (value instanceof LazyRecord) return value.keys().length
       if (isRecord(value)) return Object.keys(value).length
       throw new ExprError(`'${name}' needs a string, list or mapping, got ${kind(value)}`, at)
   }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { isMap, isScalar, type YAMLMap } from 'yaml'
 import { InputError } from '../errors.ts'
+import type { Keyring } from '../vault/keyring.ts'
 import { SECRET_NAME, type Vars } from '../vars.ts'
 import { define, isVarName } from './record.ts'
 import { checkTemplates } from './template.ts'
@@ -14,13 +15,13 @@ const WORD = /\s*((?:[^\s"']|"(?:\\.|[^"\\])*"|'[^']*')+)/y
 
 // One -e value, as ansible-playbook reads it: `k=v k2="v 2"` (values stay strings), a JSON/YAML mapping `{"a": 1}`,
 // or `@file` (YAML or JSON, relative to `cwd`). -e is where secrets are typed: errors name keys and columns, never values.
-export function parseExtraVars(arg: string, cwd: string): Vars {
+export function parseExtraVars(arg: string, cwd: string, vault?: Keyring): Vars {
   const text = arg.trim()
-  if (text.startsWith('{')) return mapping(parseYaml(arg, ARG, { quiet: true }))
+  if (text.startsWith('{')) return mapping(parseYaml(arg, ARG, { quiet: true, vault }))
   if (!text.startsWith('@')) return keyValues(arg)
   const path = text.slice(1)
   if (path === '') throw new InputError("expected a file name after '@'", { file: ARG, line: 1, col: arg.indexOf('@') + 2 })
-  return mapping(readYaml(resolve(cwd, path), 'extra vars file', undefined, { quiet: true }))
+  return mapping(readYaml(resolve(cwd, path), 'extra vars file', undefined, { quiet: true, vault }))
 }
 
 // An -e value as the run record keeps it: `k=v` words as typed, but a secret-named key's value masked whatever its

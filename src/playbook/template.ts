@@ -1,6 +1,8 @@
 import { InputError, type Place } from '../errors.ts'
 import type { Vars } from '../vars.ts'
-import { evaluate, toText, varsScope, type Scope } from './expr-eval.ts'
+import { VaultError } from '../vault/keyring.ts'
+import { Vaulted } from '../vault/value.ts'
+import { evaluate, toText, UndefinedError, varsScope, type Scope } from './expr-eval.ts'
 import { ExprError } from './expr-lex.ts'
 import { parseExpr, type Expr } from './expr-parse.ts'
 import { define } from './record.ts'
@@ -11,9 +13,11 @@ export function render(value: unknown, vars: Vars, place?: Place): unknown {
   return renderWith(value, varsScope(vars), place)
 }
 
-// The same, with variables looked up through `scope` (resolveVars resolves them lazily this way).
+// The same, with variables looked up through `scope` (LazyVars renders them on first use this way).
+// A `!vault` value is decrypted here, where it is used, and is never templated further (as in Ansible).
 export function renderWith(value: unknown, scope: Scope, place?: Place, subject = ''): unknown {
   if (typeof value === 'string') return renderString(value, scope, place, subject)
+  if (value instanceof Vaulted) return reveal(value, place, subject)
   // Frozen values hold no templates (the inventory's shared `groups`): shared, not copied per host.
   if (typeof value === 'object' && value !== null && Object.isFrozen(value)) return value
   if (Array.isArray(value)) return value.map((item) => renderWith(item, scope, place, subject))
@@ -29,7 +33,16 @@ export function renderWith(value: unknown, scope: Scope, place?: Place, subject 
 export function checkTemplates(value: unknown, place?: Place): void {
   if (typeof value === 'string') {
     if (value.includes('{')) split(value, place, '')
-  } else if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) checkTemplates(item, place)
+  } else if (typeof value === 'object' && value !== null && !(value instanceof Vaulted)) for (const item of Object.values(value)) checkTemplates(item, place)
+}
+
+function reveal(value: Vaulted, place: Place | undefined, subject: string): string {
+  try {
+    return value.reveal()
+  } catch (error) {
+    if (error instanceof VaultError) throw new InputError(`${subject}${error.message}`, place)
+    throw error
+  }
 }
 
 type Part = string | Expr
@@ -42,7 +55,8 @@ function renderString(text: string, scope: Scope, place: Place | undefined, subj
     return parts.map((part) => (typeof part === 'string' ? part : toText(evaluate(part, scope)))).join('')
   } catch (error) {
     if (!(error instanceof ExprError)) throw error
-    throw new InputError(`${subject}${error.message} in ${JSON.stringify(text)}`, place)
+    const hint = error instanceof UndefinedError && error.root !== undefined ? scope.hint?.(error.root) : undefined
+    throw new InputError(`${subject}${error.message} in ${JSON.stringify(text)}${hint ? ` (${hint})` : ''}`, place)
   }
 }
 

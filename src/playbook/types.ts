@@ -1,5 +1,6 @@
 import type { Place } from '../errors.ts'
 import type { Vars } from '../vars.ts'
+import type { Scope } from './expr-eval.ts'
 
 // What the loader must know about roles to reject a bad playbook before any host is touched.
 export interface RoleCatalog {
@@ -18,7 +19,8 @@ export interface When {
   source: string
   place: Place
   // Throws WhenError when the expression cannot be evaluated (an undefined variable, a bad comparison).
-  test(vars: Vars): boolean
+  // Variables come as a plain set, or through a scope that renders them on use (LazyVars).
+  test(vars: Vars | Scope): boolean
 }
 
 // One role of a play, as the playbook names it.
@@ -31,6 +33,23 @@ export interface RoleRef {
   tags: string[]
   when?: When
   place: Place
+}
+
+// A play field written as a template, as written and where.
+export interface Templated {
+  source: string
+  place: Place
+}
+
+// Play fields Ansible templates: hosts, name, serial and gather_facts once per play (extra and play vars),
+// become and become_user per host (its inventory vars too). Until rendered, the typed fields hold placeholders.
+export interface PlayTemplates {
+  hosts?: Templated
+  name?: Templated
+  serial?: Templated
+  gather_facts?: Templated
+  become?: Templated
+  become_user?: Templated
 }
 
 // A validated play; `vars` already includes the loaded `vars_files` (they win over `vars`, as in Ansible).
@@ -49,5 +68,6 @@ export interface Play {
   becomeUser?: string
   gatherFacts: boolean
   tags: string[]
+  templates: PlayTemplates
   place: Place
 }

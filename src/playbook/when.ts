@@ -1,6 +1,6 @@
 import { InputError, type Place } from '../errors.ts'
 import type { Vars } from '../vars.ts'
-import { evaluate, truthy, varsScope } from './expr-eval.ts'
+import { evaluate, truthy, varsScope, type Scope } from './expr-eval.ts'
 import { ExprError } from './expr-lex.ts'
 import { parseExpr } from './expr-parse.ts'
 import type { When } from './types.ts'
@@ -30,9 +30,9 @@ export function compileWhen(source: string, place: Place): When {
   return {
     source,
     place,
-    test(vars: Vars): boolean {
+    test(vars: Vars | Scope): boolean {
       try {
-        return truthy(evaluate(expr, varsScope(vars)))
+        return truthy(evaluate(expr, typeof vars === 'function' ? vars : varsScope(vars)))
       } catch (error) {
         if (!(error instanceof ExprError)) throw error
         throw new WhenError(`when ${JSON.stringify(source)}: ${error.message}`, shift(place, source, error.at))

@@ -1,6 +1,9 @@
 import { readFileSync, statSync } from 'node:fs'
 import { LineCounter, parseDocument, visit, type Alias, type Document, type ErrorCode, type Node, type ParsedNode } from 'yaml'
 import { InputError, type Place } from '../errors.ts'
+import { openVaultFile, revealAll } from '../vault/file.ts'
+import { Keyring } from '../vault/keyring.ts'
+import { vaultTag } from '../vault/tag.ts'
 
 // Playbooks and vars files are small; anything bigger is a mistake (or an attack), refused before reading.
 const MAX_YAML_BYTES = 4 * 1024 * 1024
@@ -21,9 +24,10 @@ const QUIET: Partial<Record<ErrorCode, string>> = {
   TAG_RESOLVE_FAILED: 'an unknown tag',
 }
 
-// quiet: syntax errors never quote the text (it may hold secrets).
+// quiet: syntax errors never quote the text (it may hold secrets); vault: opens encrypted files and `!vault` values.
 export interface YamlOptions {
   quiet?: boolean
+  vault?: Keyring
 }
 
 // A parsed YAML file that can still say where each node came from.
@@ -33,7 +37,8 @@ export interface YamlFile {
   lines: LineCounter
 }
 
-// Reads, decodes (strict UTF-8) and parses a YAML file; every failure is an InputError (at `from` when the file cannot be read).
+// Reads, decodes (strict UTF-8), decrypts (a file encrypted whole with ansible-vault: its values are secrets)
+// and parses a YAML file; every failure is an InputError (at `from` when the file cannot be read).
 // Synchronous: these files are small and read once, before the run starts.
 export function readYaml(file: string, what: string, from?: Place, opts: YamlOptions = {}): YamlFile {
   // Inside the file's own place the name is already shown; from elsewhere (vars_files) it is part of the message.
@@ -49,17 +54,22 @@ export function readYaml(file: string, what: string, from?: Place, opts: YamlOpt
     const code = (error as NodeJS.ErrnoException).code
     throw new InputError(`${subject} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`}`, from ?? { file })
   }
-  return parseYaml(decode(bytes, file), file, opts)
+  const { text, encrypted } = openVaultFile(decode(bytes, file), opts.vault, from ?? { file }, from ? subject : undefined)
+  const yaml = parseYaml(text, file, opts)
+  if (encrypted) revealAll(yaml.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }))
+  return yaml
 }
 
 // Parses YAML text; syntax errors, unknown tags and alias bombs become InputErrors at the yaml package's line:col.
+// `!vault |` values stay encrypted until used, then are decrypted with `opts.vault`.
 export function parseYaml(source: string, file: string, opts: YamlOptions = {}): YamlFile {
+  const vault = opts.vault ?? new Keyring()
   const lines = new LineCounter()
   const doc = parseDocument(source, {
     lineCounter: lines,
     prettyErrors: false,
     version: '1.1',
-    customTags: (tags) => tags.filter((tag) => typeof tag === 'string' || (!DROPPED_TAGS.has(tag.tag) && tag.format !== 'TIME')),
+    customTags: (tags) => [...tags.filter((tag) => typeof tag === 'string' || (!DROPPED_TAGS.has(tag.tag) && tag.format !== 'TIME')), vaultTag(vault)],
   })
   const yaml = { file, doc, lines }
   const problem = doc.errors[0] ?? doc.warnings[0]

@@ -21,6 +21,7 @@ function withHosts(base: Inventory, recorded: string[]): Inventory {
   const inv: Inventory = {
     hosts: new Map([...base.hosts].map(([k, h]) => [k, { ...h, groups: [...h.groups] }])),
     groups: new Map([...base.groups].map(([k, g]) => [k, { ...g, hosts: [...g.hosts], children: [...g.children], parents: [...g.parents] }])),
+    varsDirs: base.varsDirs,
   }
   for (const host of recorded) if (!inv.hosts.has(host)) addHost(inv, host, 'ungrouped')
   reconcile(inv)

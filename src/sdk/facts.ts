@@ -17,6 +17,7 @@ h=$(</proc/sys/kernel/hostname) 2>/dev/null; [ -n "$h" ] || h=$(uname -n 2>/dev/
 f hostname "$h"
 if [ -r /etc/os-release ]; then lines os </etc/os-release; elif [ -r /usr/lib/os-release ]; then lines os </usr/lib/os-release; fi
 f kernel "$(uname -r 2>/dev/null)"
+f arch "$(uname -m 2>/dev/null)"
 for d in /lib/modules/*/; do d=${'$'}{d%/}; f kernel-installed "${'$'}{d##*/}"; done
 for d in /boot/vmlinuz-*; do f kernel-installed "${'$'}{d#/boot/vmlinuz-}"; done
 n=$(grep -c '^processor' /proc/cpuinfo 2>/dev/null); [ "${'$'}{n:-0}" -gt 0 ] 2>/dev/null || n=$(nproc 2>/dev/null)
@@ -25,7 +26,7 @@ grep -m3 -E '^(vendor_id|model name|flags)[[:space:]]*:' /proc/cpuinfo 2>/dev/nu
 while read -r k v _; do if [ "$k" = MemTotal: ]; then f mem-kb "$v"; break; fi; done </proc/meminfo
 if [ -d /run/systemd/system ]; then f init systemd; else f init sysv; fi
 if links=$(ip -o link 2>/dev/null); then
-  lines link <<<"$links"; ip -o addr 2>/dev/null | lines addr
+  lines link <<<"$links"; ip -o addr 2>/dev/null | lines addr; ip -4 route show default 2>/dev/null | lines route4
 else
   for d in /sys/class/net/*; do i=0 m=; read -r i <"$d/ifindex"; read -r m <"$d/address"; f sysnet "$i ${'$'}{d##*/} $m"; done 2>/dev/null
   [ -r /proc/net/if_inet6 ] && lines inet6 </proc/net/if_inet6
@@ -41,6 +42,7 @@ fi
 u=$(id -un 2>/dev/null) || u=${'$'}{USER:-}
 f user "$u"
 f uid "$EUID"
+f home "$HOME"
 f end 1
 `
 
@@ -82,7 +84,30 @@ export function parseFacts(stdout: string): Facts {
     },
     user: one('user'),
     uid: Number(one('uid')),
+    home: one('home'),
+    arch: one('arch'),
+    defaultRoute: values.has('link') ? ipDefaultRoute(all('route4')) : procDefaultRoute(all('route')),
   }
+}
+
+// `ip -4 route show default`: "default via 10.0.2.2 dev eth0 proto dhcp metric 100"; the lowest metric wins.
+function ipDefaultRoute(lines: string[]): Facts['defaultRoute'] {
+  const routes = lines.map((line) => ({
+    gateway: /\svia\s(\S+)/.exec(line)?.[1] ?? '',
+    interface: /\sdev\s(\S+)/.exec(line)?.[1] ?? '',
+    metric: Number(/\smetric\s(\d+)/.exec(line)?.[1] ?? 0),
+  })).filter((r) => r.interface)
+  const best = routes.sort((a, b) => a.metric - b.metric)[0]
+  return best ? { gateway: best.gateway, interface: best.interface } : null
+}
+
+// /proc/net/route (no iproute2): the 0.0.0.0/0 line with the lowest metric; the gateway is little-endian hex.
+function procDefaultRoute(lines: string[]): Facts['defaultRoute'] {
+  const routes = lines.slice(1).map((line) => line.trim().split(/\s+/)).filter((f) => f.length >= 8 && f[1] === '00000000' && f[7] === '00000000')
+  const best = routes.sort((a, b) => Number(a[6]) - Number(b[6]))[0]
+  if (!best) return null
+  const gw = leHex(best[2]!)
+  return { interface: best[0]!, gateway: gw === 0 ? '' : [24, 16, 8, 0].map((shift) => (gw >>> shift) & 255).join('.') }
 }
 
 // dpkg's version order (what `sort -V` approximates): digits compare as numbers, `~` sorts before anything.

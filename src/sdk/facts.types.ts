@@ -30,4 +30,9 @@ export interface Facts {
   }
   user: string
   uid: number
+  // $HOME of the login, and `uname -m` (x86_64): Ansible's ansible_env.HOME and ansible_architecture.
+  home: string
+  arch: string
+  // The IPv4 default route (lowest metric), if any: Ansible's ansible_default_ipv4.
+  defaultRoute: { interface: string; gateway: string } | null
 }

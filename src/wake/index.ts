@@ -1,8 +1,8 @@
 import pLimit from 'p-limit'
 import { InputError } from '../errors.ts'
-import { hostVars } from '../inventory/index.ts'
-import { mergeVars, resolveVars } from '../playbook/index.ts'
 import type { Play as PlaySpec } from '../playbook/index.ts'
+import { Later } from '../playbook/index.ts'
+import { PlayScopes } from '../engine/scope.ts'
 import { openRecords } from '../records/db.ts'
 import { preparePlay, type PrepareOptions } from '../engine/prepare.ts'
 import { magicPacket, sendPackets, wolDestination, type WolDestination } from './packet.ts'
@@ -52,14 +52,26 @@ export function wakeHosts(plays: PlaySpec[], opts: PrepareOptions): WakeHost[] {
   const out = new Map<string, WakeHost>()
   for (const spec of plays) {
     const prepared = preparePlay(spec, opts)
+    const scopes = new PlayScopes(spec, opts, () => 'later')
     for (const name of prepared.hosts) {
       const target = prepared.targets.get(name)
       if (out.has(name) || target?.kind !== 'ssh') continue
-      const vars = resolveVars(mergeVars(hostVars(opts.inventory, name), spec.vars, opts.extraVars), spec.place)
+      const scope = scopes.host(name)
+      const vars = Object.fromEntries(['wol_broadcast', 'wol_port'].filter((v) => scope.has(v)).map((v) => [v, wolVar(name, v, () => scope.get(v))]))
       out.set(name, { name, address: target.ssh.address, port: target.ssh.port, to: wolDestination(name, vars) })
     }
   }
   return [...out.values()]
+}
+
+// A Wake-on-LAN variable is needed before the host is up: it cannot come from its facts.
+function wolVar(host: string, name: string, get: () => unknown): unknown {
+  try {
+    return get()
+  } catch (err) {
+    if (err instanceof Later) throw new InputError(`host ${host}: ${name} uses '${err.variable}', a fact, but --wake runs before any host is contacted`)
+    throw err
+  }
 }
 
 // MACs recorded for `hosts` at their last contact (hosts.macs); a host never reached has none.

@@ -36,6 +36,9 @@ test('a systemd workstation with iproute2 and kvm_intel loaded', (t) => {
     kvm: { device: true, builtin: false, loadedModules: ['kvm_intel', 'kvm'] },
     user: 'root',
     uid: 0,
+    home: '/root',
+    arch: 'x86_64',
+    defaultRoute: { gateway: '10.5.0.1', interface: 'enp0s31f6' },
   })
 })
 
@@ -53,6 +56,7 @@ test('a minimal sysv host without iproute2, kvm built in, odd values escaped', (
   t.deepEqual(facts.kvm, { device: false, builtin: true, loadedModules: [] })
   t.is(facts.user, 'student')
   t.is(facts.uid, 1000)
+  t.deepEqual(facts.defaultRoute, { interface: 'eth0', gateway: '192.0.2.1' })
 })
 
 test('truncated output is an error, not half-empty facts', (t) => {

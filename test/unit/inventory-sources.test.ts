@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { InputError } from '../../src/errors.ts'
-import { loadInventory } from '../../src/inventory/index.ts'
+import { hostVars, loadInventory } from '../../src/inventory/index.ts'
 
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'inv-src-'))
@@ -35,8 +35,8 @@ test('a folder: files in sorted order, subfolders too; hidden, vars folders and 
   })
   const inv = await loadInventory(['inv'], { cwd: dir })
   t.deepEqual([...inv.hosts.keys()], ['l1', 'w1', 'x1'])
-  t.deepEqual(inv.groups.get('web')?.fileVars, { port: 80 })
-  t.deepEqual(inv.hosts.get('w1')?.fileVars, { role: 'front' })
+  t.like(hostVars(inv, 'w1'), { port: 80, role: 'front' })
+  t.false('port' in hostVars(inv, 'l1'))
 })
 
 test('a file beside group_vars/: vars come from its folder; several sources add up', async (t) => {
@@ -48,7 +48,7 @@ test('a file beside group_vars/: vars come from its folder; several sources add 
   })
   const inv = await loadInventory(['a/hosts', join(dir, 'b/hosts.yml')], { cwd: dir })
   t.deepEqual(inv.groups.get('web')?.hosts, ['w1', 'w2'])
-  t.deepEqual(inv.groups.get('all')?.fileVars, { from: 'b', only_b: 1 })
+  t.like(hostVars(inv, 'w1'), { from: 'b', only_b: 1 })
 })
 
 test('format detection: .yml with INI content falls back to INI; no extension with a YAML mapping is YAML', async (t) => {

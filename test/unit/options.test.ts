@@ -43,7 +43,15 @@ test('--limit=pattern and -lpattern forms', (t) => {
   t.is(parseOptions(['p', '-lm']).limit, 'm')
 })
 
+test('vault options as ansible-playbook spells them, repeatable', (t) => {
+  const o = parseOptions(['p', '--vault-id', 'lab@pass', '--vault-id=prompt', '--vault-password-file', 'a', '--vault-pass-file', 'b'])
+  t.deepEqual(o.vaultIds, ['lab@pass', 'prompt'])
+  t.deepEqual(o.vaultPasswordFiles, ['a', 'b'])
+  t.true(parseOptions(['p', '--ask-vault-password']).askVaultPass)
+})
+
 for (const [argv, message] of [
+  [['p', '--ask-vault-pass', '--vault-password-file', 'f'], /give one or the other/],
   [['p', '--bogus'], /unknown option '--bogus'/],
   [['p', '-f', '0'], /--forks '0': expected a whole number/],
   [['p', '-f', 'many'], /--forks 'many'/],

@@ -116,7 +116,7 @@ const bad: Array<[string, number | undefined, number | undefined, string]> = [
   ['vars-files-template', 2, 16, 'vars_files paths cannot use templates, expected a plain path: vars/{{ os }}.yml'],
   ['yaml-syntax', 2, 11, 'invalid YAML: Implicit keys of flow sequence pairs need to be on a single line'],
   ['duplicate-key', 3, 3, 'invalid YAML: Map keys must be unique'],
-  ['vault-tag', 3, 13, 'invalid YAML: Unresolved tag: !vault'],
+  ['vault-tag', 3, 13, 'invalid YAML: !vault value: the vault data does not hold a salt, an HMAC and a ciphertext'],
   ['alias-bomb', 4, 12, 'too many YAML aliases (more than 100 expansions), refusing to expand them'],
   ['alias-loop', 4, 14, 'alias *loop refers to a value that contains it, expected data without cycles'],
   ['not-utf8', 1, 6, 'invalid text: not UTF-8 (save the file as UTF-8)'],

@@ -1,6 +1,6 @@
 import test from 'ava'
 import { InputError } from '../../src/errors.ts'
-import { mergeVars, render, resolveVars } from '../../src/playbook/index.ts'
+import { mergeVars, render } from '../../src/playbook/index.ts'
 import type { Vars } from '../../src/vars.ts'
 
 const place = { file: 'site.yml', line: 12, col: 9 }
@@ -103,43 +103,6 @@ test('a variable named __proto__ is rendered as data', (t) => {
   const out = render({ ...own }, own) as Vars
   t.is(Object.getPrototypeOf(out), Object.prototype)
   t.true(Object.hasOwn(out, '__proto__'))
-})
-
-test('resolveVars renders variables that refer to each other, in any order', (t) => {
-  const resolved = resolveVars({
-    image_path: '/srv/{{ image_name }}.qcow2',
-    urls: ['http://deploy/{{ image_file }}'],
-    image_file: '{{ image_path | lower }}',
-    image_name: 'Win11',
-    port: '{{ base_port }}',
-    base_port: 445,
-  })
-  t.deepEqual(resolved, {
-    image_path: '/srv/Win11.qcow2',
-    urls: ['http://deploy//srv/win11.qcow2'],
-    image_file: '/srv/win11.qcow2',
-    image_name: 'Win11',
-    port: 445,
-    base_port: 445,
-  })
-})
-
-test('resolveVars reports a cycle with its chain', (t) => {
-  const error = t.throws(() => resolveVars({ a: '{{ b }}', b: 'x{{ c }}', c: ['{{ a }}'] }, place), { instanceOf: InputError })
-  t.is(error?.format(), 'site.yml:12:9: variables refer to each other in a cycle: a → b → c → a')
-})
-
-test('resolveVars reports a variable that refers to itself', (t) => {
-  const error = t.throws(() => resolveVars({ path: '{{ path }}/bin' }), { instanceOf: InputError })
-  t.is(error?.message, 'variables refer to each other in a cycle: path → path')
-})
-
-test('resolveVars names the variable and where it was written', (t) => {
-  const places = { image_path: { file: 'group_vars/m5.yml', line: 3, col: 1 } }
-  const error = t.throws(() => resolveVars({ image_path: '/srv/{{ image_name }}' }, (name) => places[name as keyof typeof places]), {
-    instanceOf: InputError,
-  })
-  t.is(error?.format(), `group_vars/m5.yml:3:1: variable 'image_path': undefined variable 'image_name' in "/srv/{{ image_name }}"`)
 })
 
 test('mergeVars: later layers replace whole top-level variables', (t) => {

@@ -33,6 +33,9 @@ export const FACTS: Facts = {
   kvm: { device: true, builtin: false, loadedModules: ['kvm', 'kvm_intel'] },
   user: 'root',
   uid: 0,
+  home: '/root',
+  arch: 'x86_64',
+  defaultRoute: null,
 }
 
 type Reply = string | Partial<ExecResult>

@@ -51,6 +51,9 @@ function facts(host: string, kernel = '6.1.0-13-amd64', newest = kernel): Facts 
     kvm: { device: true, builtin: true, loadedModules: [] },
     user: 'root',
     uid: 0,
+    home: '/root',
+    arch: 'x86_64',
+    defaultRoute: null,
   }
 }
 

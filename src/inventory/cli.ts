@@ -1,0 +1,76 @@
+import { writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { InputError } from '../errors.ts'
+import { mergeVars, parseExtraVars } from '../playbook/index.ts'
+import { VaultError } from '../vault/keyring.ts'
+import { commandKeyring } from '../vault/passwords.ts'
+import { showGraph, showHost, showList } from './show.ts'
+import { loadInventory } from './sources.ts'
+
+export const INVENTORY_USAGE = `usage: labplay inventory --list | --host HOST | --graph [GROUP] [options]
+
+What the inventory says, as ansible-inventory prints it: --list and --host as the same JSON (variables
+as written, templates unrendered, !vault values as {"__ansible_vault": …}), --graph as the same tree.
+Secrets are masked: *_password-like values written in clear, and everything from an encrypted file.
+
+      --list                every group (its own hosts and children) and _meta.hostvars
+      --host HOST           one host's variables
+      --graph [GROUP]       the groups under GROUP (default all) as a tree; --vars adds variables
+  -i, --inventory SRC       inventory file, folder or "h1,h2," (repeatable; default ./inventory)
+      --playbook-dir DIR    group_vars/ and host_vars/ beside a playbook in DIR, as a run reads them
+                            (default: the current folder's, as ansible-inventory)
+  -e, --extra-vars VARS     k=v, JSON/YAML or @file (repeatable), shown on top of each host's variables
+      --vault-id [LABEL@]SOURCE, --vault-password-file FILE, --ask-vault-pass   vault passwords, as for a run
+      --output FILE         write there instead of stdout
+  -h, --help
+`
+
+// `labplay inventory …` → exit code (bad input throws InputError: exit 5).
+export async function main(argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        list: { type: 'boolean' }, host: { type: 'string' }, graph: { type: 'boolean' }, vars: { type: 'boolean' },
+        inventory: { type: 'string', short: 'i', multiple: true }, 'playbook-dir': { type: 'string' },
+        'extra-vars': { type: 'string', short: 'e', multiple: true },
+        'vault-id': { type: 'string', multiple: true }, 'vault-password-file': { type: 'string', multiple: true }, 'vault-pass-file': { type: 'string', multiple: true },
+        'ask-vault-pass': { type: 'boolean' }, 'ask-vault-password': { type: 'boolean' }, output: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (err) {
+    throw new InputError(`${(err as Error).message} (see labplay inventory --help)`)
+  }
+  const o = parsed.values
+  if (o.help) return write(INVENTORY_USAGE)
+  const actions = [o.list, o.host !== undefined, o.graph].filter(Boolean).length
+  if (actions !== 1) throw new InputError('expected exactly one of --list, --host HOST, --graph [GROUP] (see labplay inventory --help)')
+  if (parsed.positionals.length > (o.graph ? 1 : 0)) throw new InputError(`unexpected argument '${parsed.positionals.at(-1)}' (see labplay inventory --help)`)
+  const cwd = process.cwd()
+  const passwordFiles = [...(o['vault-password-file'] ?? []), ...(o['vault-pass-file'] ?? [])]
+  const askVaultPass = o['ask-vault-pass'] === true || o['ask-vault-password'] === true
+  if (askVaultPass && passwordFiles.length) throw new InputError('--ask-vault-pass and --vault-password-file: give one or the other (or several --vault-id)')
+  const vault = await commandKeyring({ vaultIds: o['vault-id'] ?? [], passwordFiles, askVaultPass }, cwd)
+  // As ansible-inventory: host variables include group_vars/ and host_vars/ of the current folder (its default
+  // playbook folder); a group's own variables (--graph --vars) those of --playbook-dir only.
+  const playbookDir = o['playbook-dir']
+  const inventory = await loadInventory(o.inventory?.length ? o.inventory : ['inventory'], { cwd, vault, playbookDir: playbookDir ?? cwd })
+  const extraVars = mergeVars(...(o['extra-vars'] ?? []).map((e) => parseExtraVars(e, cwd, vault)))
+  let text: string
+  try {
+    text = o.list ? showList(inventory, extraVars) : o.host !== undefined ? showHost(inventory, o.host, extraVars, cwd) : showGraph(inventory, parsed.positionals[0] ?? 'all', { vars: o.vars === true, playbookGroupVars: playbookDir !== undefined }, extraVars)
+  } catch (err) {
+    if (err instanceof VaultError) throw new InputError(`a !vault value: ${err.message}`)
+    throw err
+  }
+  if (o.output === undefined) return write(text)
+  writeFileSync(o.output, text)
+  return 0
+}
+
+function write(text: string): number {
+  process.stdout.write(text)
+  return 0
+}

@@ -1,0 +1,46 @@
+// Inventories with ansible-vault data: an encrypted INI file, an encrypted group_vars file, `!vault` values in YAML.
+import test from 'ava'
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { Redactor } from '../../src/engine/redact.ts'
+import { InputError } from '../../src/errors.ts'
+import { hostVars, loadInventory } from '../../src/inventory/index.ts'
+import { Keyring } from '../../src/vault/keyring.ts'
+import { Vaulted } from '../../src/vault/value.ts'
+
+const sh = promisify(execFile)
+const dir = mkdtempSync(join(tmpdir(), 'labplay-inv-vault-'))
+const env = { ...process.env, HOME: dir }
+const keyring = new Keyring([{ label: 'default', password: Buffer.from('inv-pass'), source: 'test' }])
+
+const made = (async () => {
+  mkdirSync(join(dir, 'inv/group_vars'), { recursive: true })
+  writeFileSync(join(dir, 'pass'), 'inv-pass\n')
+  writeFileSync(join(dir, 'inv/hosts'), '[m5]\nm5-01 ansible_host=10.5.0.1\n')
+  writeFileSync(join(dir, 'inv/group_vars/m5.yml'), 'ldap_bind_secret: "cn=admin secret"\n')
+  await sh('ansible-vault', ['encrypt', '--vault-password-file', join(dir, 'pass'), join(dir, 'inv/hosts'), join(dir, 'inv/group_vars/m5.yml')], { env })
+  const { stdout } = await sh('ansible-vault', ['encrypt_string', '--vault-password-file', join(dir, 'pass'), 'desk-pw', '--name', 'desk_password'], { env })
+  writeFileSync(join(dir, 'desks.yml'), `teachers:\n  hosts:\n    desk-1:\n      ${stdout.replace(/\n/g, '\n      ')}\n`)
+})()
+
+test('an encrypted INI inventory and group_vars file are read with the password; their values become secrets', async (t) => {
+  await made
+  const inv = await loadInventory(['inv'], { cwd: dir, vault: keyring })
+  t.like(hostVars(inv, 'm5-01'), { ansible_host: '10.5.0.1', ldap_bind_secret: 'cn=admin secret' })
+  t.is(new Redactor().text('bound as cn=admin secret'), 'bound as ********')
+  const error = await t.throwsAsync(loadInventory(['inv'], { cwd: dir }), { instanceOf: InputError })
+  t.is(error?.format(), 'inv/hosts: cannot decrypt this file: it is encrypted with ansible-vault and no vault password was given: give the password with --ask-vault-pass, --vault-password-file FILE or --vault-id LABEL@SOURCE')
+})
+
+test('a !vault value in a YAML inventory stays encrypted until used, even without a password', async (t) => {
+  await made
+  const inv = await loadInventory(['desks.yml'], { cwd: dir })
+  const value = hostVars(inv, 'desk-1').desk_password
+  t.true(value instanceof Vaulted)
+  t.regex(JSON.stringify(value), /^\{"__ansible_vault":"\$ANSIBLE_VAULT;1\.1;AES256\\n/)
+  const unlocked = hostVars(await loadInventory(['desks.yml'], { cwd: dir, vault: keyring }), 'desk-1').desk_password as Vaulted
+  t.is(unlocked.reveal(), 'desk-pw')
+})
