@@ -127,31 +127,36 @@ async function makeCertificates(dir: string, host: string, address: string): Pro
     '-CAcreateserial', '-out', join(dir, 'server.crt'), '-days', '2', '-extfile', join(dir, 'server.ext')])
 }
 
-// One LDAP connection in slapd's stats log: from where, whether it switched to TLS, who bound and at what ssf.
+// One LDAP connection in slapd's stats log: from where, whether it switched to TLS, the binds it tried
+// (logged as they arrive, refused or not) and those that succeeded, with their ssf.
 export interface DirectoryConnection {
-  conn: string
+  conn: number
   from: string
   startTls: boolean
   tls: boolean
+  bindAttempts: number
   binds: Array<{ dn: string; ssf: number }>
 }
 
-// Reads slapd's stats log back into connections (the lines of one conn=N share that tag).
+// Reads slapd's stats log back into connections, numbered in the order slapd accepted them. The lines of
+// one conn=N share that tag but come from several threads: its ACCEPT may be written after its first operation.
 export function directoryConnections(log: string): DirectoryConnection[] {
-  const byConn = new Map<string, DirectoryConnection>()
+  const byConn = new Map<number, DirectoryConnection>()
   for (const line of log.split('\n')) {
     const tag = / conn=(\d+) /.exec(line)?.[1]
     if (!tag) continue
+    const conn = Number(tag)
+    let c = byConn.get(conn)
+    if (!c) byConn.set(conn, (c = { conn, from: '', startTls: false, tls: false, bindAttempts: 0, binds: [] }))
     const accept = /ACCEPT from IP=([^:\s]+):/.exec(line)
-    if (accept) byConn.set(tag, { conn: tag, from: accept[1]!, startTls: false, tls: false, binds: [] })
-    const c = byConn.get(tag)
-    if (!c) continue
+    if (accept) c.from = accept[1]!
     if (/ op=\d+ STARTTLS$/.test(line)) c.startTls = true
     if (/ TLS established /.test(line)) c.tls = true
+    if (/ BIND dn="[^"]*" method=\d+$/.test(line)) c.bindAttempts++
     const bind = / BIND dn="([^"]*)" mech=\S+ .*\bssf=(\d+)/.exec(line)
     if (bind) c.binds.push({ dn: bind[1]!, ssf: Number(bind[2]) })
   }
-  return [...byConn.values()]
+  return [...byConn.values()].sort((a, b) => a.conn - b.conn)
 }
 
 // The stand-in for NSS until seats resolve students through the directory: a local Unix account with
