@@ -1,5 +1,7 @@
 import { defineRole, type Host } from 'labplay'
-import { smbConf, SmbConfError } from './smb-conf.ts'
+import { checkDirectory, storeBindPassword } from './directory.ts'
+import { LDAP_CA_FILE, LDAP_CONF, ldapConf, type LdapPassdb } from './passdb.ts'
+import { smbConf, smbSettings, SmbConfError, type SmbSettings } from './smb-conf.ts'
 
 const defaults = {
   // CUPS queue shared as the room printer; "" shares no printer.
@@ -14,10 +16,29 @@ const defaults = {
   server_min_protocol: 'SMB2_10',
   // More [global] lines, "name = value"; cannot override what the role guarantees.
   extra_global: [] as string[],
+  // Where Samba checks passwords: tdbsam (its own file on this host) or ldapsam (the campus directory).
+  samba_passdb: 'tdbsam',
+  // The directory: one ldap:// or ldaps:// URL, or a list of them (tried in order).
+  samba_ldap_url: '' as string | string[],
+  // The directory's base DN, and where students and groups live below it ("": the base itself).
+  samba_ldap_suffix: '',
+  samba_ldap_user_suffix: 'ou=people',
+  samba_ldap_group_suffix: 'ou=groups',
+  // The DN Samba binds as (it must read sambaNTPassword), and its password (secret: masked, sent on stdin).
+  samba_ldap_admin_dn: '',
+  samba_ldap_admin_password: '',
+  // The directory's sambaDomainName; "" means the workgroup. It becomes this host's NetBIOS name.
+  samba_ldap_domain: '',
+  // StartTLS on ldap:// URLs (false with ldaps://, which is TLS already).
+  samba_ldap_start_tls: true,
+  // PEM of the CA that signed the directory's certificate; "" trusts the system's CA store.
+  samba_ldap_ca_cert: '',
 }
 
 // Installed by the first task; declared so that the test lab's mirror carries it.
 const PACKAGES = ['samba']
+
+const ldapsam = (h: Host<typeof defaults>): boolean => h.vars.samba_passdb === 'ldapsam'
 
 // testparm exits 0 on unknown parameters (it only ignores them): treat them as errors too; the dump is not wanted.
 const VALIDATE = [
@@ -41,6 +62,27 @@ export default defineRole({
       name: 'smb.conf listens on loopback only, without guests',
       run: (h) => h.file('/etc/samba/smb.conf', { content: render(h), mode: '0644', owner: 'root', group: 'root', validate: VALIDATE }),
       notify: 'restart smbd',
+    },
+    {
+      name: "the campus directory's CA is trusted for StartTLS",
+      when: (h) => ldapsam(h) && h.vars.samba_ldap_ca_cert !== '',
+      run: async (h) => {
+        const p = directory(h)
+        await h.file(LDAP_CA_FILE, { content: p.caCert, mode: '0644', owner: 'root', group: 'root' })
+        await h.file(LDAP_CONF, { content: ldapConf(), mode: '0644', owner: 'root', group: 'root' })
+      },
+      notify: 'restart smbd',
+    },
+    {
+      name: 'Samba holds the password of its directory DN (secrets.tdb)',
+      when: ldapsam,
+      run: (h) => storeBindPassword(h, directory(h)),
+      notify: 'restart smbd',
+    },
+    {
+      name: 'Samba reads the campus domain from the directory',
+      when: ldapsam,
+      run: (h) => checkDirectory(h, directory(h)),
     },
     {
       name: 'print spool folder is open to every user',
@@ -69,8 +111,19 @@ export default defineRole({
 })
 
 function render(h: Host<typeof defaults>): string {
+  return checked(h, () => smbConf(h.vars))
+}
+
+function directory(h: Host<typeof defaults>): LdapPassdb {
+  const { passdb } = checked<SmbSettings>(h, () => smbSettings(h.vars))
+  if (passdb.backend !== 'ldapsam') h.fail('samba_passdb: expected ldapsam for this task')
+  return passdb
+}
+
+// A variable that cannot be used fails the task with its message (the first task that reads it).
+function checked<T>(h: Host<typeof defaults>, read: () => T): T {
   try {
-    return smbConf(h.vars)
+    return read()
   } catch (error) {
     if (error instanceof SmbConfError) h.fail(error.message)
     throw error

@@ -1,4 +1,8 @@
 import type { Vars } from 'labplay'
+import { CONTROL, describe, oneOf, SmbConfError, text } from './checks.ts'
+import { passdbLines, passdbSettings, PASSDB_GUARDED, type Passdb } from './passdb.ts'
+
+export { SmbConfError } from './checks.ts'
 
 // The role's variables once checked: every string is safe to place on one smb.conf line.
 export interface SmbSettings {
@@ -8,10 +12,8 @@ export interface SmbSettings {
   usersGroup: string
   minProtocol: string
   extraGlobal: string[]
+  passdb: Passdb
 }
-
-// A variable that cannot go into smb.conf; the role turns it into a task failure.
-export class SmbConfError extends Error {}
 
 // SMB1 is never offered: the guest is a current Windows, and SMB1 is what worms speak.
 const PROTOCOLS = ['SMB2_02', 'SMB2_10', 'SMB3', 'SMB3_00', 'SMB3_02', 'SMB3_11']
@@ -22,17 +24,18 @@ const GUARDED = [
   'map to guest', 'restrict anonymous', 'guest ok', 'public', 'guest only', 'only guest',
   'server min protocol', 'min protocol', 'workgroup', 'usershare max shares', 'load printers',
   'printing', 'printcap name', 'disable spoolss', 'log file', 'logging', 'include', 'config file',
+  ...PASSDB_GUARDED,
 ]
 
 // Samba compares parameter names ignoring case and whitespace.
 const paramKey = (name: string): string => name.toLowerCase().replace(/\s+/g, '')
 const GUARDED_KEYS = new Set(GUARDED.map(paramKey))
+// With the campus directory the NetBIOS name is the directory's domain (passdb.ts says why).
+const LDAPSAM_GUARDED_KEYS = new Set([...GUARDED_KEYS, paramKey('netbios name')])
+const PASSDB_KEYS = new Set([...PASSDB_GUARDED, 'netbios name'].map(paramKey))
 
 // The share names the role writes itself, plus Samba's reserved ones.
 const RESERVED_SHARES = new Set(['global', 'homes', 'printers', 'tmp', 'ipc$', 'print$'])
-
-// NUL, line breaks and other control characters would end an smb.conf line early.
-const CONTROL = /[\x00-\x1f\x7f]/
 
 // Checks every variable against what its smb.conf line accepts; the message names the variable.
 export function smbSettings(vars: Vars): SmbSettings {
@@ -41,13 +44,16 @@ export function smbSettings(vars: Vars): SmbSettings {
   if (RESERVED_SHARES.has(printerShare.toLowerCase())) {
     throw new SmbConfError(`printer_share: '${printerShare}' is taken, expected a name other than ${[...RESERVED_SHARES].join(', ')}`)
   }
+  const workgroup = text(vars, 'workgroup', /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'a workgroup of 1 to 15 letters, digits, _ . -')
+  const passdb = passdbSettings(vars, workgroup)
   return {
-    workgroup: text(vars, 'workgroup', /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'a workgroup of 1 to 15 letters, digits, _ . -'),
+    workgroup,
     printer,
     printerShare,
     usersGroup: text(vars, 'samba_users_group', /^([A-Za-z0-9_][A-Za-z0-9_.-]{0,63})?$/, 'a group name (letters, digits, _ . -) or "" for every Samba user'),
     minProtocol: oneOf(vars, 'server_min_protocol', PROTOCOLS),
-    extraGlobal: extraLines(vars.extra_global),
+    extraGlobal: extraLines(vars.extra_global, passdb.backend === 'ldapsam' ? LDAPSAM_GUARDED_KEYS : GUARDED_KEYS),
+    passdb,
   }
 }
 
@@ -58,6 +64,7 @@ export function smbConf(vars: Vars): string {
   const global = [
     'server role = standalone server',
     `workgroup = ${s.workgroup}`,
+    ...passdbLines(s.passdb),
     'interfaces = lo',
     'bind interfaces only = yes',
     'smb ports = 445',
@@ -107,23 +114,8 @@ function section(name: string, lines: string[]): string {
   return `[${name}]\n${lines.map((line) => `   ${line}\n`).join('')}`
 }
 
-function text(vars: Vars, name: string, pattern: RegExp, expected: string): string {
-  const value = vars[name]
-  if (typeof value !== 'string') throw new SmbConfError(`${name}: expected ${expected}, got ${describe(value)}`)
-  if (!pattern.test(value)) throw new SmbConfError(`${name}: expected ${expected}, got ${JSON.stringify(value)}`)
-  return value
-}
-
-function oneOf(vars: Vars, name: string, allowed: string[]): string {
-  const value = vars[name]
-  if (typeof value !== 'string' || !allowed.includes(value)) {
-    throw new SmbConfError(`${name}: expected one of ${allowed.join(', ')}, got ${typeof value === 'string' ? JSON.stringify(value) : describe(value)}`)
-  }
-  return value
-}
-
 // `name = value` lines for [global]: one line each, no section header, no continuation, nothing the role guarantees.
-function extraLines(value: unknown): string[] {
+function extraLines(value: unknown, guarded: Set<string>): string[] {
   if (!Array.isArray(value)) throw new SmbConfError(`extra_global: expected a list of "name = value" lines, got ${describe(value)}`)
   return value.map((line: unknown, i) => {
     const where = `extra_global[${i}]`
@@ -133,15 +125,11 @@ function extraLines(value: unknown): string[] {
     if (!m) throw new SmbConfError(`${where}: expected "name = value", got ${JSON.stringify(line)}`)
     const [, param, setting] = m as unknown as [string, string, string]
     if (setting.endsWith('\\')) throw new SmbConfError(`${where}: a trailing backslash would continue the line, got ${JSON.stringify(line)}`)
-    if (GUARDED_KEYS.has(paramKey(param))) {
-      throw new SmbConfError(`${where}: '${param}' is set by the role (loopback only, no guests), expected another parameter`)
+    const key = paramKey(param)
+    if (guarded.has(key)) {
+      const why = PASSDB_KEYS.has(key) ? 'samba_passdb and samba_ldap_* say how Samba authenticates' : 'loopback only, no guests'
+      throw new SmbConfError(`${where}: '${param}' is set by the role (${why}), expected another parameter`)
     }
     return `${param} = ${setting}`
   })
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value)
-  if (Array.isArray(value)) return 'a list'
-  return typeof value === 'object' ? 'a mapping' : `${typeof value} ${JSON.stringify(value)}`
 }
