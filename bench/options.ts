@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import type { LabKind } from '../test/lab/lab.ts'
 import type { Strategy } from './ansible.ts'
 import type { PlaybookName } from './room.ts'
 
@@ -24,6 +25,8 @@ export interface BenchOptions {
   ansibleRounds: number
   // Parts `first` runs at these N only (a fresh lab per tool and round); default: --hosts.
   firstHosts: number[]
+  // What the rerun and first-run rooms are: namespace hosts over this machine's system, or bare Debian 12 seats.
+  lab: LabKind
   out?: string
 }
 
@@ -32,7 +35,7 @@ const PARTS: Part[] = ['rerun', 'first', 'startup', 'profile', 'roundtrip', 'ima
 // Printed with any bad option, so the fix is on the screen.
 export const USAGE = `npx tsx bench/run.ts [--hosts 10,25,50] [--rounds 5] [--only rerun,first,startup,profile,roundtrip,image,hostile]
   [--playbook site|sample] [--image-mb 200] [--image-hosts 5,10,20] [--image-tools udpcast,scp] [--room-image-mb 8] [--strategies linear,free|none]
-  [--free-max-hosts 10] [--ansible-rounds K] [--first-hosts 10] [--out FILE.md]`
+  [--free-max-hosts 10] [--ansible-rounds K] [--first-hosts 10] [--lab namespaces|seats] [--out FILE.md]`
 
 // argv → options; throws a one-line error naming the bad option.
 export function parseOptions(argv: string[]): BenchOptions {
@@ -51,6 +54,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'free-max-hosts': { type: 'string', default: '200' },
       'ansible-rounds': { type: 'string' },
       'first-hosts': { type: 'string' },
+      lab: { type: 'string', default: 'namespaces' },
       out: { type: 'string' },
     },
   })
@@ -64,6 +68,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     return s
   })
   if (values.playbook !== 'site' && values.playbook !== 'sample') throw new Error(`--playbook: expected site or sample, got '${values.playbook}'`)
+  if (values.lab !== 'namespaces' && values.lab !== 'seats') throw new Error(`--lab: expected namespaces or seats, got '${values.lab}'`)
   return {
     hosts: numbers(values.hosts!, 'hosts', 1, 200),
     rounds: numbers(values.rounds!, 'rounds', 1, 50)[0]!,
@@ -80,6 +85,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     freeMaxHosts: numbers(values['free-max-hosts']!, 'free-max-hosts', 1, 200)[0]!,
     ansibleRounds: values['ansible-rounds'] === undefined ? Number(values.rounds) : numbers(values['ansible-rounds'], 'ansible-rounds', 1, 50)[0]!,
     firstHosts: values['first-hosts'] === undefined ? numbers(values.hosts!, 'hosts', 1, 200) : numbers(values['first-hosts'], 'first-hosts', 1, 200),
+    lab: values.lab === 'seats' ? 'seat' : 'namespace',
     out: values.out,
   }
 }

@@ -2,7 +2,9 @@ import { runAnsible, ansibleChanged, type Strategy } from './ansible.ts'
 import { prepareFloor, runFloor } from './floor.ts'
 import { runLabplay, labplayChanged } from './labplay.ts'
 import { expectOk, type Sample } from './measure.ts'
-import { openRoom, type PlaybookName, type Room } from './room.ts'
+import { readFileSync } from 'node:fs'
+import type { LabKind } from '../test/lab/lab.ts'
+import { openRoom, readyForAnsible, type PlaybookName, type Room } from './room.ts'
 
 // What every comparison needs to know; one object so the entry point stays a list of steps.
 export interface BenchConfig {
@@ -15,6 +17,7 @@ export interface BenchConfig {
   // Ansible takes part in the first this-many rounds only (one Ansible round costs minutes at N = 50 on
   // 2 cores); the tables give every tool's own count of rounds.
   ansibleRounds: number
+  lab: LabKind
   log: (line: string) => void
 }
 
@@ -34,12 +37,13 @@ const allSeats = (n: number, changed: (s: string) => number[], want: 'zero' | 's
 
 // Rerun on a configured room (changed=0), interleaved A B C A B C … so drift in the machine's load hits every tool alike.
 export async function benchRerun(n: number, cfg: BenchConfig): Promise<Samples> {
-  const room = await openRoom(n, cfg.playbook, cfg.imageMb)
+  const room = await openRoom(n, cfg.playbook, cfg.imageMb, cfg.lab)
   try {
     const floorArgv = prepareFloor(room, cfg.benchDir, 'labplay-kex')
     const floorDefaultArgv = prepareFloor(room, cfg.benchDir, 'openssh-default')
     const setup = await runLabplay(room)
     expectOk('labplay (configuring the room)', setup, allSeats(n, labplayChanged, 'some'))
+    if (cfg.strategies.length > 0) await readyForAnsible(room)
     const contenders: Contender[] = [
       { tool: 'labplay', once: () => runLabplay(room), check: allSeats(n, labplayChanged, 'zero') },
       { tool: 'floor', once: () => runFloor(room, floorArgv), check: () => undefined },
@@ -59,7 +63,7 @@ export async function benchRerun(n: number, cfg: BenchConfig): Promise<Samples> 
 export async function benchFirst(n: number, cfg: BenchConfig): Promise<{ samples: Samples; crossCheck: string }> {
   let crossCheck = 'not run'
   const fresh = async (go: (room: Room) => Promise<Sample>, after?: (room: Room) => Promise<void>): Promise<Sample> => {
-    const room = await openRoom(n, cfg.playbook, cfg.imageMb)
+    const room = await openRoom(n, cfg.playbook, cfg.imageMb, cfg.lab)
     try {
       const s = await go(room)
       if (after) await after(room)
@@ -73,7 +77,7 @@ export async function benchFirst(n: number, cfg: BenchConfig): Promise<{ samples
     ...cfg.strategies.slice(0, 1).map((st): Contender => ({
       tool: `ansible-${st}`,
       once: () => fresh(async (room) => {
-        await preplaceImage(room)
+        await Promise.all([preplaceImage(room), readyForAnsible(room)])
         return runAnsible(room, cfg.benchDir, st)
       }, async (room) => {
         // Same work? labplay right after Ansible's first run should find nothing left to change.
@@ -87,13 +91,15 @@ export async function benchFirst(n: number, cfg: BenchConfig): Promise<{ samples
   return { samples: await interleave(contenders, cfg, `first N=${n}`), crossCheck }
 }
 
-// The image where vm-image wants it, copied host-side (not timed): what udpcast would have delivered.
+// The image where vm-image wants it, written host-side (not timed): what udpcast would have delivered.
+// Its bytes go in on stdin: a seat does not see the machine's files.
 async function preplaceImage(room: Room): Promise<void> {
   const m = room.manifest
   if (!m) return
   const target = `/srv/labplay/images/${m.name}-${m.version}.qcow2`
+  const bytes = readFileSync(m.source)
   await Promise.all(room.lab.hosts.map(async (h) => {
-    const r = await room.lab.exec(h.name, `mkdir -p /srv/labplay/images && cp ${m.source} ${target}.part && mv ${target}.part ${target}`, { timeoutMs: 120_000 })
+    const r = await room.lab.exec(h.name, `mkdir -p /srv/labplay/images && cat > ${target}.part && mv ${target}.part ${target}`, { input: bytes, timeoutMs: 120_000 })
     if (r.code !== 0) throw new Error(`pre-placing the image on ${h.name}: ${r.stderr}`)
   }))
 }

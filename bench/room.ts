@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { createLab, type Lab } from '../test/lab/lab.ts'
+import { createLab, type Lab, type LabKind } from '../test/lab/lab.ts'
 import type { ImageManifest as Manifest } from '../src/sdk/manifest.ts'
 import { makeImage } from '../test/helpers/image.ts'
 import { BIN, ROOT } from '../test/helpers/labplay.ts'
@@ -24,10 +24,11 @@ export interface Room {
 
 const BENCH = resolve(ROOT, 'bench')
 
-// Brings up N seats named m5-01… so that the example inventory's room m5 (group_vars, -l m5) applies.
-export async function openRoom(hosts: number, playbook: PlaybookName, imageMb: number): Promise<Room> {
-  const lab = await createLab({ hosts, prefix: 'm5' })
-  // Inside the lab's folder: the seats see it too (their /tmp is their own), and it goes with the lab.
+// Brings up N seats named m5-01… so that the example inventory's room m5 (group_vars, -l m5) applies:
+// namespace hosts (this machine's system, every package there), or bare Debian 12 seats (kind 'seat').
+export async function openRoom(hosts: number, playbook: PlaybookName, imageMb: number, kind: LabKind = 'namespace'): Promise<Room> {
+  const lab = await createLab({ hosts, prefix: 'm5', kind })
+  // Inside the lab's folder, which goes with the lab (namespace hosts see it too; seats do not).
   const dir = join(lab.dir, 'bench')
   try {
     mkdirSync(dir)
@@ -66,6 +67,17 @@ function room(lab: Lab, dir: string, playbook: PlaybookName, manifest: Manifest 
 function roomGroupVars(): Record<string, unknown> {
   const read = (f: string) => parse(readFileSync(join(ROOT, 'inventory/group_vars', f), 'utf8')) as Record<string, unknown>
   return { ...read('all.yml'), ...read('m5.yml') }
+}
+
+// What Ansible needs on a target and labplay does not: Python, and python3-apt for its apt module. Namespace
+// hosts have both from this machine; bare seats get them from the lab's mirror, untimed, before Ansible runs.
+export async function readyForAnsible(room: Room): Promise<void> {
+  if (room.lab.kind !== 'seat') return
+  const apt = 'DEBIAN_FRONTEND=noninteractive apt-get -q -y'
+  await Promise.all(room.lab.hosts.map(async (h) => {
+    const r = await room.lab.exec(h.name, `${apt} update >/dev/null && ${apt} install --no-install-recommends python3 python3-apt >/dev/null`, { timeoutMs: 600_000 })
+    if (r.code !== 0) throw new Error(`installing python3 for Ansible on ${h.name}: ${r.stderr}`)
+  }))
 }
 
 // Every tool then runs with host key checking on against the same file (strict for OpenSSH and Ansible).

@@ -25,7 +25,8 @@ try {
 
 const started = new Date()
 const log = (line: string) => console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(0)}s load ${loadNow()}] ${line}`)
-const cfg: BenchConfig = { rounds: o.rounds, playbook: o.playbook, imageMb: o.roomImageMb, benchDir: BENCH, strategies: o.strategies, freeMaxHosts: o.freeMaxHosts, ansibleRounds: o.ansibleRounds, log }
+const cfg: BenchConfig = { rounds: o.rounds, playbook: o.playbook, imageMb: o.roomImageMb, benchDir: BENCH, strategies: o.strategies, freeMaxHosts: o.freeMaxHosts, ansibleRounds: o.ansibleRounds, lab: o.lab, log }
+const seats = o.lab === 'seat'
 const sections: string[] = []
 const command = `npx tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim()
 
@@ -43,7 +44,7 @@ if (o.only.includes('rerun')) {
   const byN = new Map<number, Map<string, Sample[]>>()
   for (const n of o.hosts) byN.set(n, await benchRerun(n, cfg))
   const ansible = o.strategies.map((s) => [`ansible-${s}`, 'labplay'] as [string, string])
-  sections.push(`## Rerun of ${o.playbook}.yml on a configured room (changed=0), interleaved\n\n${toolTable(byN)}\n\n` +
+  sections.push(`## Rerun of ${o.playbook}.yml on a configured room${seats ? ' of Debian 12 seats (systemd)' : ''} (changed=0), interleaved\n\n${toolTable(byN)}\n\n` +
     `Ratios of median wall times:\n\n${ratioTable(byN, [['labplay', 'floor'], ['labplay', 'floor-openssh-kex'], ...ansible])}`)
 }
 
@@ -55,7 +56,7 @@ if (o.only.includes('first')) {
     byN.set(n, r.samples)
     notes.push(`N=${n}: ${r.crossCheck}`)
   }
-  sections.push(`## First run of ${o.playbook}.yml on a fresh room (a new lab per tool and round)\n\n${toolTable(byN)}\n\n` +
+  sections.push(`## First run of ${o.playbook}.yml on a fresh room${seats ? ' of bare Debian 12 seats (systemd; packages from the lab\'s mirror)' : ''} (a new lab per tool and round)\n\n${toolTable(byN)}\n\n` +
     `Ratios of median wall times:\n\n${ratioTable(byN, [[`ansible-${o.strategies[0]}`, 'labplay']])}\n\nSame work: ${notes.join('; ')}`)
 }
 

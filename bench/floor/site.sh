@@ -1,8 +1,19 @@
 # What site.yml's rerun reads on a seat, role by role, after the facts above ($img: the image's path).
 st() { for p; do if [ -e "$p" ] || [ -L "$p" ]; then stat --printf '%F\t%a\t%u\t%U\t%g\t%G\t%s\n' -- "$p"; else echo absent; fi; done; }
 sum() { for p; do st "$p"; [ -f "$p" ] && sha256sum <"$p"; done; }
-svc() { for n; do [ -x /etc/init.d/"$n" ] && echo exists=1; service "$n" status >/dev/null 2>&1; echo "running=$?"; set -- /etc/rc2.d/S??"$n"; [ -e "$1" ] && echo enabled=1; done; }
-dpkg-query -W -f '${binary:Package}\t${db:Status-Abbrev}\n' -- qemu-utils qemu-system-x86 qemu-system-gui samba desktop-file-utils gdm3 2>/dev/null
+# A service's state as labplay's service primitive reads it: systemctl where systemd runs (seats), else sysv.
+svc() {
+  if [ -d /run/systemd/system ]; then
+    for n; do
+      printf 'load=%s\n' "$(systemctl show -p LoadState --value -- "$n" 2>/dev/null)"
+      printf 'active=%s\n' "$(systemctl is-active -- "$n" 2>/dev/null)"
+      printf 'enabled=%s\n' "$(systemctl is-enabled -- "$n" 2>/dev/null)"
+    done
+    return
+  fi
+  for n; do [ -x /etc/init.d/"$n" ] && echo exists=1; service "$n" status >/dev/null 2>&1; echo "running=$?"; set -- /etc/rc2.d/S??"$n"; [ -e "$1" ] && echo enabled=1; done
+}
+dpkg-query -W -f '${binary:Package}\t${db:Status-Abbrev}\n' -- udpcast qemu-utils qemu-system-x86 qemu-system-gui samba desktop-file-utils gdm3 2>/dev/null
 # kvm-module
 st /etc/modules-load.d/labplay-kvm.conf /etc/modprobe.d/labplay-kvm-nested.conf /etc/udev/rules.d
 getent group kvm
@@ -20,7 +31,7 @@ svc labvm-overlays
 sum /etc/samba/smb.conf
 st /var/spool/samba
 svc smbd nmbd
-pidof nmbd
+[ -d /run/systemd/system ] || pidof nmbd
 # gdm-session
 sum /usr/local/bin/labvm-session /usr/share/xsessions/windows.desktop /usr/local/sbin/labvm-session-cleanup /etc/gdm3/PostSession/Default
 st /usr/share/xsessions /etc/gdm3/PostSession

@@ -130,9 +130,10 @@ function checked<T>(h: Host<typeof defaults>, read: () => T): T {
   }
 }
 
+// Under systemd nmbd is also masked: a samba upgrade's scripts or another unit cannot start it again.
 // Debian's sysv nmbd script exits 0 for status and stop once smb.conf disables NetBIOS, so look at the process itself.
 async function nmbdOff(h: Host<typeof defaults>): Promise<unknown> {
-  if (h.facts.init === 'systemd') return h.service('nmbd', { state: 'stopped', enabled: false })
+  if (h.facts.init === 'systemd') return h.service('nmbd', { state: 'stopped', enabled: false, masked: true })
   const running = await h.probe`pidof nmbd`
   if (running.code === 0) await h.run`start-stop-daemon --stop --quiet --oknodo --retry 5 --exec /usr/sbin/nmbd`
   return h.service('nmbd', { enabled: false })

@@ -21,6 +21,9 @@ async function inspect(h: Host): Promise<{ settings: Settings; right: boolean }>
   return seen
 }
 
+// udp-receiver on the targets, udp-sender on a sending host: one package; declared so that the test lab's mirror carries it.
+const PACKAGES = ['udpcast']
+
 export default defineRole({
   name: 'udpcast',
   description: 'Every host holds images_dir/<name>-<version>.qcow2 with the sha256 of the image manifest; the hosts missing it receive it as one multicast stream.',
@@ -48,6 +51,7 @@ export default defineRole({
     // A single target gets a plain copy over its SSH connection instead of multicast.
     udpcast_unicast_single: true,
   },
+  packages: PACKAGES,
   tasks: [
     {
       name: 'the manifest is valid and this copy is checked against it',
@@ -56,6 +60,10 @@ export default defineRole({
         // A .part left by an interrupted run on a host that needs nothing more.
         if (right) for (const leftover of [settings.part, stampOf(settings.part)]) await h.absent(leftover)
       },
+    },
+    {
+      name: 'udp-sender and udp-receiver are installed',
+      run: (h) => h.packages(PACKAGES),
     },
     {
       name: 'every host holds the verified image',

@@ -15,6 +15,6 @@ export const LAB_PACKAGES: Readonly<Record<string, readonly string[]>> = {
   // A tiny guest inside a seat (Debian's kernel and modules, a busybox initramfs) and a VM seat's
   // kernel booted from the base under TCG.
   'guests': ['linux-image-amd64', 'busybox-static', 'cpio', 'e2fsprogs'],
-  // Ansible's modules need Python on the target (bench compares labplay with Ansible on seats).
-  'ansible targets': ['python3'],
+  // Ansible's modules need Python on the target, its apt module python3-apt (bench compares labplay with Ansible on seats).
+  'ansible targets': ['python3', 'python3-apt'],
 }

@@ -30,6 +30,12 @@ const cases: Case[] = [
   { title: 'a static unit is neither enabled nor disabled again', init: 'systemd', opts: { enabled: true }, probe: unit('active', 'static'), runs: [] },
   { title: 'a static unit cannot be disabled: nothing to do', init: 'systemd', opts: { enabled: false }, probe: unit('active', 'static'), runs: [] },
   { title: 'indirect (enabled through Also=) counts as enabled', init: 'systemd', opts: { enabled: true }, probe: unit('active', 'indirect'), runs: [] },
+  { title: 'mask: disable first, then mask, then stop', init: 'systemd', opts: { state: 'stopped', enabled: false, masked: true }, probe: unit('active', 'enabled'), message: 'disabled, masked, stopped nmbd', runs: ['systemctl disable -- nmbd && systemctl mask -- nmbd && systemctl stop -- nmbd'] },
+  { title: 'masked and stopped as asked', init: 'systemd', opts: { state: 'stopped', enabled: false, masked: true }, probe: unit('inactive', 'masked', 'masked'), runs: [] },
+  { title: 'masked at runtime counts as masked', init: 'systemd', opts: { masked: true }, probe: unit('inactive', 'masked-runtime', 'masked'), runs: [] },
+  { title: 'unmask before enable and start', init: 'systemd', opts: { state: 'started', enabled: true, masked: false }, probe: unit('inactive', 'masked', 'masked'), message: 'unmasked, enabled, started nmbd', runs: ['systemctl unmask -- nmbd && systemctl enable -- nmbd && systemctl start -- nmbd'] },
+  { title: 'masked: false on a unit that is not masked does nothing', init: 'systemd', opts: { masked: false }, probe: unit('active', 'enabled'), runs: [] },
+  { title: 'sysv: masked: false is what sysv always is', init: 'sysv', opts: { masked: false }, probe: sysv(0, 1), runs: [] },
   { title: 'sysv: running as asked', init: 'sysv', opts: { state: 'started', enabled: true }, probe: sysv(0, 1), runs: [] },
   { title: 'sysv: status 3 → start', init: 'sysv', opts: { state: 'started' }, probe: sysv(3, 1), message: 'started smbd', runs: ['service smbd start'] },
   { title: 'sysv: stop', init: 'sysv', opts: { state: 'stopped' }, probe: sysv(0, 1), runs: ['service smbd stop'] },
@@ -43,14 +49,15 @@ const cases: Case[] = [
 for (const c of cases) {
   test(`service (${c.init}): ${c.title}`, async (t) => {
     const io = fakeIO([c.probe], { facts: { init: c.init } })
-    const outcome = await service(io, 'smbd', c.opts)
+    const name = c.opts.masked === undefined ? 'smbd' : 'nmbd'
+    const outcome = await service(io, name, c.opts)
     t.is(outcome.changed, c.runs.length > 0)
     if (c.message) t.is(outcome.message, c.message)
     t.deepEqual(io.runs(), c.runs)
     t.regex(io.calls[0].command, c.init === 'systemd' ? /systemctl is-active/ : /service "\$n" status/)
 
     const check = fakeIO([c.probe], { check: true, facts: { init: c.init } })
-    const checked = await service(check, 'smbd', c.opts)
+    const checked = await service(check, name, c.opts)
     t.is(checked.changed, c.runs.length > 0)
     if (checked.changed) t.regex(checked.message ?? '', /^would /)
     t.deepEqual(check.runs(), [])
@@ -63,6 +70,16 @@ test('service: a unit that does not exist fails; in check mode it may arrive wit
   await t.throwsAsync(service(fakeIO(['exists=0\n'], { facts: { init: 'sysv' } }), 'smbd', { state: 'started' }), { message: 'service smbd not found' })
   const check = fakeIO([missing], { check: true })
   t.deepEqual(await service(check, 'smbd', { state: 'started', enabled: true }), { changed: true, message: 'would enable, start smbd (not installed yet)' })
+})
+
+test('service: masking is refused without systemd, and with enabled or a running state, before any command', async (t) => {
+  const sysvIO = fakeIO([], { facts: { init: 'sysv' } })
+  await t.throwsAsync(service(sysvIO, 'nmbd', { masked: true }), { name: 'StepError', message: "cannot mask nmbd: masking is systemd's, this host runs sysv init" })
+  for (const [opts, word] of [[{ masked: true, enabled: true }, 'enabled'], [{ masked: true, state: 'started' }, 'started'], [{ masked: true, state: 'restarted' }, 'restarted']] as const) {
+    const io = fakeIO([])
+    await t.throwsAsync(service(io, 'nmbd', opts), { name: 'StepError', message: `service nmbd: a masked unit cannot be ${word}` })
+    t.deepEqual(io.calls, [])
+  }
 })
 
 test('service: a failed start carries the init system’s words', async (t) => {

@@ -2,14 +2,16 @@ import { quote } from '../quote.ts'
 import { commandFailed } from './failure.ts'
 import { StepError, type Outcome, type PrimitiveIO } from './types.ts'
 
-// Both optional: a role may manage only the run state, only the boot state, or both.
+// All optional: a role may manage only the run state, only the boot state, or both.
 export interface ServiceOptions {
   // restarted and reloaded are actions: they always run (as handlers, only when notified).
   state?: 'started' | 'stopped' | 'restarted' | 'reloaded'
   enabled?: boolean
+  // systemd only: a masked unit cannot be started by anything (another unit, a package's script, an admin).
+  masked?: boolean
 }
 
-type Action = 'start' | 'stop' | 'restart' | 'reload' | 'enable' | 'disable'
+type Action = 'start' | 'stop' | 'restart' | 'reload' | 'enable' | 'disable' | 'mask' | 'unmask'
 
 // What the probe saw, whatever the init system.
 interface ServiceState {
@@ -20,6 +22,7 @@ interface ServiceState {
   disableable: boolean
   // sysv: some /etc/rc?.d link exists, so update-rc.d can enable instead of installing defaults.
   hasLinks: boolean
+  masked: boolean
 }
 
 // Unit or init script names: letters, digits and systemd's escapes; no '/' (init.d paths), no leading '-'.
@@ -35,12 +38,20 @@ const PAST: Record<Action, string> = {
   reload: 'reloaded',
   enable: 'enabled',
   disable: 'disabled',
+  mask: 'masked',
+  unmask: 'unmasked',
 }
 
 // A service running (or not) and enabled at boot (or not), through systemctl under systemd, else sysv `service`.
 export async function service(io: PrimitiveIO, name: string, opts: ServiceOptions = {}): Promise<Outcome> {
   if (!NAME.test(name)) throw new StepError(`invalid service name ${JSON.stringify(name)}`)
   const systemd = io.facts.init === 'systemd'
+  if (opts.masked === true) {
+    if (!systemd) throw new StepError(`cannot mask ${name}: masking is systemd's, this host runs sysv init`)
+    if (opts.enabled === true || (opts.state !== undefined && opts.state !== 'stopped')) {
+      throw new StepError(`service ${name}: a masked unit cannot be ${opts.enabled === true ? 'enabled' : opts.state}`)
+    }
+  }
   const probe = await io.probe(systemd ? systemdProbe(name) : sysvProbe(name))
   if (probe.code !== 0) throw commandFailed(`cannot inspect service ${name}`, probe)
   const state = systemd ? parseSystemd(probe.stdout) : parseSysv(probe.stdout)
@@ -56,11 +67,13 @@ export async function service(io: PrimitiveIO, name: string, opts: ServiceOption
   return { changed: true, message: `${actions.map((a) => PAST[a]).join(', ')} ${name}` }
 }
 
-// Boot state first, then run state: enable before start, as an admin would type them.
+// Boot state first, then run state: unmask before enable, enable before start, disable before mask.
 function plan(state: ServiceState, opts: ServiceOptions): Action[] {
   const actions: Action[] = []
+  if (opts.masked === false && state.masked) actions.push('unmask')
   if (opts.enabled === true && !state.enabled) actions.push('enable')
   if (opts.enabled === false && state.disableable) actions.push('disable')
+  if (opts.masked === true && !state.masked) actions.push('mask')
   if (opts.state === 'started' && !state.running) actions.push('start')
   if (opts.state === 'stopped' && state.running) actions.push('stop')
   if (opts.state === 'restarted') actions.push('restart')
@@ -86,6 +99,7 @@ function parseSystemd(stdout: string): ServiceState {
     enabled: SYSTEMD_ENABLED.has(enabled),
     disableable: enabled === 'enabled' || enabled === 'enabled-runtime',
     hasLinks: true,
+    masked: enabled === 'masked' || enabled === 'masked-runtime',
   }
 }
 
@@ -109,6 +123,7 @@ function parseSysv(stdout: string): ServiceState {
     enabled,
     disableable: enabled,
     hasLinks: value.get('links') === '1',
+    masked: false,
   }
 }
 

@@ -1,0 +1,199 @@
+import test from 'ava'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createLab, type SeatLab } from './lab/lab.ts'
+import { makeImage } from './helpers/image.ts'
+import { BIN, parseRecap, ROOT, type Ran } from './helpers/labplay.ts'
+import { seatFingerprint } from './helpers/seat.ts'
+
+// site.yml on five bare Debian 12 seats booted with systemd: every package comes from the lab's mirror,
+// every unit is handled by systemctl, and what the roles leave for boot time happens at a real reboot.
+const SEATS = 5
+const PACKAGES = ['udpcast', 'qemu-utils', 'qemu-system-x86', 'qemu-system-gui', 'samba', 'desktop-file-utils']
+const ROLES = ['kvm-module', 'udpcast', 'vm-image', 'samba-loopback', 'gdm-session']
+// A kernel update as apt leaves it: a newer kernel and its modules on disk, the old one still running.
+const NEW_KERNEL = '99.0.0-1-amd64'
+
+let lab: SeatLab
+let dir: string
+let manifest: string
+let records: string
+
+interface Json {
+  hosts: Array<{
+    host: string
+    changed: number
+    warnings: string[]
+    tasks: Array<{ role: string; task: string; status: string; message?: string }>
+    selection?: Array<{ role: string; run: boolean; reason: string }>
+  }>
+}
+
+test.before(async () => {
+  lab = await createLab({ hosts: SEATS, kind: 'seat', prefix: 'm5' })
+  dir = mkdtempSync(join(tmpdir(), 'labplay-site-seats-'))
+  records = join(dir, 'runs.db')
+  manifest = join(dir, 'image.json')
+  writeFileSync(manifest, JSON.stringify({ image: await makeImage(join(dir, 'source'), { dataMb: 8, version: 'seats' }) }))
+  writeFileSync(join(dir, 'site.yml'), readFileSync(join(ROOT, 'playbooks/site.yml')))
+})
+
+test.after.always(async () => {
+  await lab?.destroy()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+let runs = 0
+// The real site.yml (copied, so its retry file lands here), the campus inventory's m5 narrowed to these seats.
+async function site(...args: string[]): Promise<Ran & { json: Json; seconds: number }> {
+  const json = join(dir, `run-${++runs}.json`)
+  const argv = ['node', BIN, join(dir, 'site.yml'), '-i', join(ROOT, 'inventory'), '-i', lab.inventory, '-l', 'm5:&lab',
+    '-e', `@${manifest}`, '--known-hosts', lab.knownHosts, '--json', json, ...args]
+  const started = Date.now()
+  const out = await lab.controller(argv, { cwd: dir, env: { ...process.env, NO_COLOR: '1', LABPLAY_RECORDS: records }, timeoutMs: 900_000 })
+  const parsed = existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as Json) : { hosts: [] }
+  return { ...out, recap: parseRecap(out.stdout), json: parsed, seconds: (Date.now() - started) / 1000 }
+}
+
+const jsonHost = (ran: { json: Json }, host: string) => ran.json.hosts.find((h) => h.host === host)!
+const selection = (ran: { json: Json }, host: string) => new Map((jsonHost(ran, host).selection ?? []).map((s) => [s.role, s]))
+
+async function on(host: string, command: string): Promise<string> {
+  const r = await lab.exec(host, command)
+  if (r.code !== 0) throw new Error(`${host}: ${command}: exit ${r.code}: ${r.stderr}`)
+  return r.stdout
+}
+
+// Listening sockets inside the seat as "proto address:port", the seat's own sshd left out.
+const listeners = async (host: string): Promise<string[]> => (await on(host, 'ss -Hltun')).split('\n').filter(Boolean)
+  .map((line) => { const f = line.trim().split(/\s+/); return `${f[0]} ${f[4]}` })
+  .filter((l) => !/^tcp (0\.0\.0\.0|\[::\]):22$/.test(l))
+  .sort()
+
+const unitState = (host: string, unit: string) =>
+  on(host, `printf '%s %s\\n' "$(systemctl is-enabled ${unit} 2>/dev/null)" "$(systemctl is-active ${unit} 2>/dev/null)"`)
+
+test.serial('check mode on bare seats reports what it would do and changes nothing: seat disk, running units, listeners', async (t) => {
+  const before = await Promise.all(lab.hosts.map((h) => seatFingerprint(lab, h.name)))
+  const ran = await site('-C')
+  t.is(ran.code, 0, ran.stdout + ran.stderr)
+  t.is(ran.recap.size, SEATS)
+  for (const h of lab.hosts) t.true(ran.recap.get(h.name)!.changed > 0, h.name)
+  t.regex(ran.stdout, /would install samba/)
+  t.regex(ran.stdout, /would install udpcast/)
+  t.regex(ran.stdout, /would enable, start smbd \(not installed yet\)/)
+  const after = await Promise.all(lab.hosts.map((h) => seatFingerprint(lab, h.name)))
+  t.deepEqual(after, before)
+})
+
+test.serial('the first run on bare seats installs every package from the mirror and reaches exit 0', async (t) => {
+  t.timeout(900_000)
+  const bare = await on(lab.hosts[0]!.name, `dpkg-query -W -f '\${db:Status-Abbrev}\\n' ${PACKAGES.join(' ')} 2>/dev/null | grep -c '^ii' || true`)
+  t.is(bare.trim(), '0', 'the seats start without the roles\' packages')
+  const first = await site()
+  t.log(`first run of site.yml on ${SEATS} bare seats: ${first.seconds.toFixed(0)} s`)
+  t.is(first.code, 0, first.stdout.slice(-4000) + first.stderr)
+  for (const h of lab.hosts) {
+    t.like(first.recap.get(h.name), { failed: 0, unreachable: 0 }, h.name)
+    const installed = await on(h.name, `dpkg-query -W -f '\${binary:Package} \${db:Status-Abbrev}\\n' ${PACKAGES.join(' ')}`)
+    t.deepEqual(installed.trim().split('\n').map((l) => l.trim()).sort(), PACKAGES.map((p) => `${p} ii`).sort(), h.name)
+    const image = await on(h.name, 'sha256sum /srv/labplay/images/win11-lab.qcow2')
+    t.true(image.startsWith((JSON.parse(readFileSync(manifest, 'utf8')) as { image: { sha256: string } }).image.sha256), h.name)
+  }
+  t.regex(first.stdout, /received .* by multicast/)
+})
+
+test.serial('smbd is enabled and active and listens on loopback only; nmbd is stopped, disabled and masked', async (t) => {
+  for (const h of lab.hosts) {
+    t.is(await unitState(h.name, 'smbd'), 'enabled active\n', h.name)
+    t.is(await unitState(h.name, 'nmbd'), 'masked inactive\n', h.name)
+    t.deepEqual(await listeners(h.name), ['tcp 127.0.0.1:445', 'tcp [::1]:445'], h.name)
+    // Under systemd the boot-time cleanup is tmpfiles.d's: no sysv script for it.
+    t.false((await lab.exec(h.name, 'test -e /etc/init.d/labvm-overlays')).code === 0, h.name)
+  }
+})
+
+test.serial('a second run reports changed=0 on every seat', async (t) => {
+  const second = await site()
+  t.log(`rerun on ${SEATS} seats: ${second.seconds.toFixed(1)} s`)
+  t.is(second.code, 0, second.stdout + second.stderr)
+  for (const h of lab.hosts) t.like(second.recap.get(h.name), { changed: 0, failed: 0, unreachable: 0 }, h.name)
+})
+
+test.serial('after a reboot a stale session overlay is gone, smbd is back on loopback only, nmbd stays off, and a rerun changes nothing', async (t) => {
+  const seat = lab.hosts[1]!.name
+  // What a power cut during a session leaves: the student's overlay and a file of the session.
+  await on(seat, 'touch /var/tmp/labvm/student-4242.qcow2 /var/tmp/labvm/student-4242.lock && ls /var/tmp/labvm')
+  const boot = await lab.restart(seat)
+  t.log(`reboot: ${JSON.stringify(boot)}`)
+  t.is(boot.state, 'running', JSON.stringify(boot))
+  t.is(await on(seat, "find /var/tmp/labvm -mindepth 1 | wc -l; stat -c '%a %U %G' /var/tmp/labvm"), '0\n1777 root root\n')
+  t.is(await unitState(seat, 'smbd'), 'enabled active\n')
+  t.is(await unitState(seat, 'nmbd'), 'masked inactive\n')
+  const sockets = async () => listeners(seat)
+  let heard = await sockets()
+  for (let i = 0; i < 50 && heard.length < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    heard = await sockets()
+  }
+  t.deepEqual(heard, ['tcp 127.0.0.1:445', 'tcp [::1]:445'])
+  const again = await site('-l', seat)
+  t.is(again.code, 0, again.stdout + again.stderr)
+  t.like(again.recap.get(seat), { changed: 0, failed: 0 })
+})
+
+test.serial('where KVM is a loadable module, kvm-module lists it in modules-load.d for systemd at boot; with built-in KVM the file goes', async (t) => {
+  const seat = lab.hosts[2]!.name
+  // This kernel has KVM built in (/sys/module/kvm, no /proc/modules): hiding /sys/module in the seat's
+  // own mount namespace, until its next boot, is a kernel whose KVM is a module, as on a Debian kernel.
+  await on(seat, 'mount -t tmpfs -o ro,mode=0755 none /sys/module')
+  const loadable = await site('-t', 'kvm-module', '-l', seat)
+  t.is(loadable.code, 0, loadable.stdout + loadable.stderr)
+  const conf = await on(seat, 'cat /etc/modules-load.d/labplay-kvm.conf')
+  t.regex(conf, /^kvm_(intel|amd)$/m)
+  // systemd-modules-load reads this folder at boot (in a container it is skipped: no CAP_SYS_MODULE).
+  t.regex(await on(seat, 'systemd-analyze cat-config modules-load.d'), /labplay-kvm\.conf\n.*\nkvm_(intel|amd)/)
+  await lab.restart(seat)
+  const builtin = await site('-t', 'kvm-module', '-l', seat)
+  t.is(builtin.code, 0, builtin.stdout + builtin.stderr)
+  t.regex(builtin.stdout, /removed \/etc\/modules-load\.d\/labplay-kvm\.conf/)
+  t.false(existsSync(join(lab.seat(seat).root, 'etc/modules-load.d/labplay-kvm.conf')))
+})
+
+test.serial('after a kernel update on one seat, --stale reruns kvm-module there only and -t kvm-module runs that role alone', async (t) => {
+  const seats = lab.hosts.map((h) => h.name)
+  const updated = seats[3]!
+  const running = (await on(updated, 'uname -r')).trim()
+  const recorded = await site()
+  t.is(recorded.code, 0, recorded.stdout + recorded.stderr)
+  // The new kernel without KVM in it yet: its modules folder holds no kvm.
+  await on(updated, `touch /boot/vmlinuz-${NEW_KERNEL} && mkdir -p /lib/modules/${NEW_KERNEL} && : > /lib/modules/${NEW_KERNEL}/modules.builtin`)
+
+  const stale = await site('--stale')
+  t.is(stale.code, 0, stale.stdout + stale.stderr)
+  for (const seat of seats) {
+    const sel = selection(stale, seat)
+    for (const role of ROLES) {
+      const selected = seat === updated && role === 'kvm-module'
+      t.is(sel.get(role)!.run, selected, `${seat} ${role}: ${sel.get(role)!.reason}`)
+    }
+  }
+  t.true(selection(stale, updated).get('kvm-module')!.reason.startsWith(`newest installed kernel ${running} → ${NEW_KERNEL}`),
+    selection(stale, updated).get('kvm-module')!.reason)
+  t.true(jsonHost(stale, updated).warnings.some((w) => w.includes(`KVM MISSING in the newest installed kernel ${NEW_KERNEL}`)),
+    JSON.stringify(jsonHost(stale, updated).warnings))
+
+  // The admin installs the kernel's modules (KVM built in), then reruns just that role on the room.
+  await on(updated, `echo kernel/arch/x86/kvm/kvm.ko > /lib/modules/${NEW_KERNEL}/modules.builtin`)
+  const tagged = await site('-t', 'kvm-module')
+  t.is(tagged.code, 0, tagged.stdout + tagged.stderr)
+  for (const seat of seats) {
+    t.like(tagged.recap.get(seat), { changed: 0, failed: 0 }, seat)
+    const roles = new Set(jsonHost(tagged, seat).tasks.filter((x) => x.status !== 'skipped' && x.role).map((x) => x.role))
+    t.deepEqual([...roles], ['kvm-module'], seat)
+  }
+  t.true(jsonHost(tagged, updated).warnings.some((w) => w.includes(`reboot pending: running ${running}, newest installed ${NEW_KERNEL}`)),
+    JSON.stringify(jsonHost(tagged, updated).warnings))
+  t.false(jsonHost(tagged, seats[0]!).warnings.some((w) => w.includes('reboot pending')))
+})
