@@ -16,13 +16,16 @@ const RULE = 'KERNEL=="kvm", GROUP="kvm", MODE="0660", TAG+="uaccess"\n'
 // Only the kvm lines of the kernel log travel back; dmesg first, the journal where dmesg is unreadable.
 const KERNEL_LOG = `{ dmesg 2>/dev/null || journalctl -k -b -q --no-pager 2>/dev/null; } | grep -aiE 'kvm|vmx|svm|txt\\)' | tail -n 50`
 
+// Declared so that the test lab's mirror carries them; the default of kvm_packages.
+const KVM_PACKAGES = ['qemu-system-x86']
+
 const defaults = {
   // Let the Windows guest run VMs itself (options <module> nested=1); takes effect when the module is next loaded.
   kvm_nested: false as boolean | string,
   // Users added to the kvm group, for /dev/kvm outside a seat session (ssh, cron); the seat's user needs none.
   kvm_users: [] as string[] | string,
   // Debian packages the KVM test guest needs (QEMU); [] tests KVM only where QEMU is already installed.
-  kvm_packages: ['qemu-system-x86'] as string[] | string,
+  kvm_packages: KVM_PACKAGES as string[] | string,
 }
 type KvmHost = Host<typeof defaults>
 
@@ -146,6 +149,7 @@ export default defineRole({
   name: 'kvm-module',
   description: 'KVM usable at every seat: /dev/kvm present (module loaded and persisted where loadable), a test guest runs under it, open to the student at the seat, ready after a kernel update.',
   defaults,
+  packages: KVM_PACKAGES,
   tasks: [
     { name: 'KVM is present (/dev/kvm exists)', run: kvmPresent },
     {
