@@ -1,11 +1,12 @@
 import test from 'ava'
-import { receiverArgs, receiverCommand, installCommand, parseJob, senderArgs, stampOf } from '../../roles/udpcast/commands.ts'
+import { receiverArgs, receiverCommand, installCommand, parseJob, senderArgs } from '../../roles/udpcast/commands.ts'
 import { interfaceFor, parseGetent, parseRoute } from '../../roles/udpcast/network.ts'
 import { freshPortbase } from '../../roles/udpcast/ports.ts'
 import { formatBytes, hostList, SenderWatch } from '../../roles/udpcast/progress.ts'
 import { bitrate, readSettings, roundTimeoutMs } from '../../roles/udpcast/settings.ts'
 import role from '../../roles/udpcast/index.ts'
 import { throttle } from '../../roles/udpcast/transfer.ts'
+import { stampPath } from '../../src/sdk/stamp.ts'
 
 const SHA = 'a'.repeat(64)
 const vars = (over: Record<string, unknown> = {}, image: Record<string, unknown> = {}) => ({
@@ -107,7 +108,6 @@ test('commands quote every value', (t) => {
 })
 
 test('the checksum stamp moves with the verified file', (t) => {
-  t.is(stampOf('/srv/images/a.qcow2'), '/srv/images/.a.qcow2.sha256')
   const s = readSettings(vars({ images_dir: '/i' }))
   t.is(installCommand(s), 'mv -f -- /i/win11-lab-2026.11.qcow2.part /i/win11-lab-2026.11.qcow2 && { mv -f -- /i/.win11-lab-2026.11.qcow2.part.sha256 /i/.win11-lab-2026.11.qcow2.sha256 2>/dev/null || rm -f -- /i/.win11-lab-2026.11.qcow2.sha256; }')
 })
@@ -193,7 +193,7 @@ test('the receiver hashes the stream as it writes it: the .part and its checksum
   t.deepEqual(parseJob(run()).rc, 0)
   t.deepEqual(readFileSync(s.part), data)
   const st = statSync(s.part)
-  const [sum, size, mtime, inode] = readFileSync(stampOf(s.part), 'utf8').trim().split(' ')
+  const [sum, size, mtime, inode] = readFileSync(stampPath(s.part), 'utf8').trim().split(' ')
   t.is(sum, createHash('sha256').update(data).digest('hex'))
   t.is(Number(size), data.length)
   t.is(Number(inode), st.ino)
@@ -201,6 +201,6 @@ test('the receiver hashes the stream as it writes it: the .part and its checksum
 
   fake(3) // the receiver fails: its exit code is the job's, and no stamp vouches for the .part
   t.deepEqual(parseJob(run()).rc, 3)
-  t.false(existsSync(stampOf(s.part)))
-  t.false(existsSync(`${stampOf(s.part)}.tmp`))
+  t.false(existsSync(stampPath(s.part)))
+  t.false(existsSync(`${stampPath(s.part)}.tmp`))
 })
