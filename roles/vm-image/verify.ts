@@ -1,11 +1,11 @@
-import { STAMP_KEY, stampPath, type Host } from 'labplay'
-import { imageLabel, versionFile, type Settings } from './settings.ts'
+import { imageFileName, STAMP_KEY, stampPath, type Host } from 'labplay'
+import { imageLabel, type Settings } from './settings.ts'
 
 const UDPCAST = 'run the udpcast role first (labplay site.yml -t udpcast)'
 
 // The versioned file on this host: where udpcast puts the bytes and sessions read them.
 export function imagePath(s: Settings, version = s.image.version): string {
-  return `${s.imagesDir}/${versionFile(s.image.name, version)}`
+  return `${s.imagesDir}/${imageFileName(s.image.name, version)}`
 }
 
 // qemu-img check's stamp: `.<file>.checked`.
