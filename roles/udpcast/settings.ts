@@ -1,4 +1,4 @@
-import { imageFile, readImageManifest, type ImageManifest, type Vars } from 'labplay'
+import { bool, imageFile, readImageManifest, type ImageManifest, type Vars } from 'labplay'
 
 // The role's variables, checked and typed once per host.
 export interface Settings {
@@ -47,7 +47,7 @@ export function readSettings(vars: Vars): Settings {
     receiveTimeoutS: whole(vars.udpcast_receive_timeout_s, 'udpcast_receive_timeout_s', 1),
     maxWaitS,
     retriesUntilDrop: whole(vars.udpcast_retries_until_drop, 'udpcast_retries_until_drop', 1),
-    unicastSingle: flag(vars.udpcast_unicast_single, 'udpcast_unicast_single'),
+    unicastSingle: bool(vars.udpcast_unicast_single, 'udpcast_unicast_single'),
   }
 }
 
@@ -76,15 +76,6 @@ function whole(value: unknown, key: string, min: number, max = Number.MAX_SAFE_I
     throw new Error(`${key}: expected a whole number ${max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`}, got ${show(value)}`)
   }
   return n
-}
-
-// -e k=v gives strings: yes/no/true/false are read as Ansible reads them.
-function flag(value: unknown, key: string): boolean {
-  if (typeof value === 'boolean') return value
-  const t = typeof value === 'string' ? value.trim().toLowerCase() : ''
-  if (['true', 'yes', 'on', '1'].includes(t)) return true
-  if (['false', 'no', 'off', '0'].includes(t)) return false
-  throw new Error(`${key}: expected true or false, got ${show(value)}`)
 }
 
 function show(value: unknown): string {

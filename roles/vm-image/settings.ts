@@ -1,4 +1,4 @@
-import { quote, readFolder, readImageManifest, type ImageManifest } from 'labplay'
+import { list, quote, readFolder, readImageManifest, type ImageManifest } from 'labplay'
 
 // What the group_vars manifest promises about the image's bytes (its source is udpcast's business).
 export type Manifest = Omit<ImageManifest, 'source'>
@@ -32,12 +32,20 @@ export function readSettings(vars: Record<string, unknown>): { settings?: Settin
   if (!DISPLAY.test(display)) problems.push(`vm_display: expected a QEMU -display value such as 'gtk,full-screen=on', got ${show(vars.vm_display)}`)
   const smbAddress = String(vars.vm_smb_address ?? '')
   if (!IPV4.test(smbAddress)) problems.push(`vm_smb_address: expected an IPv4 address in the guest's user network such as 10.0.2.100, got ${show(vars.vm_smb_address)}`)
-  const packages = Array.isArray(vars.vm_packages) ? vars.vm_packages.map(String) : []
-  if (!Array.isArray(vars.vm_packages) || packages.some((p) => !PACKAGE.test(p))) {
-    problems.push(`vm_packages: expected a list of Debian package names, got ${show(vars.vm_packages)}`)
-  }
-  if (problems.length > 0 || !image) return { problems }
+  const packages = packageNames(vars.vm_packages)
+  if (!packages) problems.push(`vm_packages: expected a list of Debian package names, got ${show(vars.vm_packages)}`)
+  if (problems.length > 0 || !image || !packages) return { problems }
   return { settings: { image: image.manifest, imagesDir: image.imagesDir, keep, overlayDir, memoryMb, cpus, display, smbAddress, packages }, problems }
+}
+
+// A list as the SDK reads one (a comma-separated string from -e too), of package names only.
+function packageNames(value: unknown): string[] | undefined {
+  try {
+    const names = list(value, 'vm_packages')
+    return names.every((name) => PACKAGE.test(name)) ? names : undefined
+  } catch {
+    return undefined
+  }
 }
 
 // Whole numbers from YAML (numbers) or from `-e k=v` (strings).
