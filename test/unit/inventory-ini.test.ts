@@ -1,13 +1,10 @@
 import test from 'ava'
-import { fileURLToPath } from 'node:url'
 import { InputError } from '../../src/errors.ts'
-import { loadInventory } from '../../src/inventory/index.ts'
 import { parseIni } from '../../src/inventory/ini.ts'
 import { parseIniValue } from '../../src/inventory/literal.ts'
 import { emptyInventory, reconcile } from '../../src/inventory/model.ts'
 import type { Inventory } from '../../src/inventory/types.ts'
-
-const FIXTURES = fileURLToPath(new URL('../fixtures/inventories/', import.meta.url))
+import { refuses } from './inventory-refused.ts'
 
 function ini(text: string): Inventory {
   const inv = emptyInventory()
@@ -60,33 +57,24 @@ test('Python literal values as Ansible reads them', (t) => {
   for (const [text, value] of cases) t.deepEqual(parseIniValue(text), value, text)
 })
 
-// Refused INI inventories: [fixture in test/fixtures/inventories/bad/, line, col, message]; the place is the offending line.
-const refused: Array<[string, number, number, string]> = [
-  ['section-unknown-type', 3, 1, 'section [g:host] has an unknown type "host": expected [g], [g:vars] or [g:children]'],
-  ['section-header-spaces', 2, 3, 'bad section header [my group]: expected [group], [group:vars] or [group:children] with no spaces'],
-  ['children-never-declared', 2, 1, '[lab:children] names group "m5", which is never declared: expected a [m5] or [m5:children] section'],
-  ['vars-group-never-declared', 1, 1, 'section [m5:vars] is for a group that is never declared: expected a [m5] or [m5:children] section too'],
-  ['vars-line-without-equals', 4, 1, 'expected key=value in [g:vars], got "just words"'],
-  ['host-var-without-equals', 2, 7, 'expected key=value host variable after "h", got "oops"'],
-  ['unclosed-quote', 2, 1, 'cannot read host line "h a="x": no closing quotation (")'],
-  ['host-ending-in-colon', 1, 1, 'bad host "h1:": expected a port number after ":"'],
-  ['yaml-document', 1, 1, 'bad host "---": "---" starts a YAML document; give YAML inventories a .yml name'],
-  ['bad-range', 3, 3, 'bad host range "m5-[01:]": expected [start:end] or [start:end:stride]'],
-  ['children-loop', 4, 1, 'group "a" cannot be a child of "b": that makes a loop of groups'],
-  ['child-of-itself', 2, 1, 'group "a" cannot be a child of "a": that makes a loop of groups'],
-  ['group-priority-text', 4, 1, 'ansible_group_priority of group "g" must be a whole number'],
-  ['host-port-text', 2, 26, "host h: ansible_port 'eighty' is not a port number"],
-  ['host-port-too-big', 2, 3, "host h: ansible_port '99999' is not a port number"],
-  ['host-connection-winrm', 2, 3, "host h: ansible_connection 'winrm' is not supported, expected ssh or local"],
-  ['group-port-zero', 4, 1, "group g: ansible_port '0' is not a port number"],
-]
-for (const [name, line, col, message] of refused) {
-  test(`refuses bad/${name}.ini at ${line}:${col}`, async (t) => {
-    const file = `bad/${name}.ini`
-    const error = await t.throwsAsync(loadInventory([file], { cwd: FIXTURES }), { instanceOf: InputError })
-    t.is(error?.format(), `${file}:${line}:${col}: ${message}`)
-  })
-}
+// Refused inventories (inventory-refused.ts): fixture, line, col, message; the place is the offending line.
+test(refuses, 'section-unknown-type.ini', 3, 1, 'section [g:host] has an unknown type "host": expected [g], [g:vars] or [g:children]')
+test(refuses, 'section-header-spaces.ini', 2, 3, 'bad section header [my group]: expected [group], [group:vars] or [group:children] with no spaces')
+test(refuses, 'children-never-declared.ini', 2, 1, '[lab:children] names group "m5", which is never declared: expected a [m5] or [m5:children] section')
+test(refuses, 'vars-group-never-declared.ini', 1, 1, 'section [m5:vars] is for a group that is never declared: expected a [m5] or [m5:children] section too')
+test(refuses, 'vars-line-without-equals.ini', 4, 1, 'expected key=value in [g:vars], got "just words"')
+test(refuses, 'host-var-without-equals.ini', 2, 7, 'expected key=value host variable after "h", got "oops"')
+test(refuses, 'unclosed-quote.ini', 2, 1, 'cannot read host line "h a="x": no closing quotation (")')
+test(refuses, 'host-ending-in-colon.ini', 1, 1, 'bad host "h1:": expected a port number after ":"')
+test(refuses, 'yaml-document.ini', 1, 1, 'bad host "---": "---" starts a YAML document; give YAML inventories a .yml name')
+test(refuses, 'bad-range.ini', 3, 3, 'bad host range "m5-[01:]": expected [start:end] or [start:end:stride]')
+test(refuses, 'children-loop.ini', 4, 1, 'group "a" cannot be a child of "b": that makes a loop of groups')
+test(refuses, 'child-of-itself.ini', 2, 1, 'group "a" cannot be a child of "a": that makes a loop of groups')
+test(refuses, 'group-priority-text.ini', 4, 1, 'ansible_group_priority of group "g" must be a whole number')
+test(refuses, 'host-port-text.ini', 2, 26, "host h: ansible_port 'eighty' is not a port number")
+test(refuses, 'host-port-too-big.ini', 2, 3, "host h: ansible_port '99999' is not a port number")
+test(refuses, 'host-connection-winrm.ini', 2, 3, "host h: ansible_connection 'winrm' is not supported, expected ssh or local")
+test(refuses, 'group-port-zero.ini', 4, 1, "group g: ansible_port '0' is not a port number")
 
 test('ansible_port and ansible_connection that are right, or templates, are kept', (t) => {
   const inv = ini('[g]\nh ansible_port=2222 ansible_connection=local\nk ansible_port="{{ p }}" ansible_connection=smart\n')

@@ -2,11 +2,9 @@ import test from 'ava'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { InputError } from '../../src/errors.ts'
 import { loadInventory } from '../../src/inventory/index.ts'
-
-const FIXTURES = fileURLToPath(new URL('../fixtures/inventories/', import.meta.url))
+import { refuses } from './inventory-refused.ts'
 
 async function yaml(text: string, name = 'hosts.yml') {
   const dir = mkdtempSync(join(tmpdir(), 'inv-yaml-'))
@@ -60,29 +58,20 @@ test('an empty or comment-only .yml is an empty inventory', async (t) => {
   t.deepEqual([...inv.hosts.keys()], [])
 })
 
-// Refused YAML inventories: [fixture in test/fixtures/inventories/bad/, line, col, message]; the place is the offending node.
-const refused: Array<[string, number, number, string]> = [
-  ['broken-yaml', 3, 8, 'bad YAML: Nested mappings are not allowed in compact mappings'],
-  ['hosts-list', 3, 5, '"hosts" of group "web" must be a mapping, found a list'],
-  ['group-unknown-key', 2, 3, 'unexpected key "host" in group "web": expected hosts, vars or children'],
-  ['group-not-mapping', 1, 6, 'group "web" must be a mapping with hosts, vars or children (or empty)'],
-  ['host-name-number', 3, 5, 'host name 10 in group "web" must be a non-empty string (quote numbers)'],
-  ['host-vars-number', 3, 9, 'vars of host "w1" must be a mapping of names to values, found a number'],
-  ['list-document', 1, 1, 'a YAML inventory must be a mapping of group names (e.g. all:) to {hosts, vars, children}'],
-  ['plugin-configuration', 1, 1, 'inventory plugin configurations (plugin:) are not supported: expected groups with hosts, vars, children'],
-  ['alias-bomb', 4, 12, 'bad YAML: Excessive alias count indicates a resource exhaustion attack (at most 100 alias uses)'],
-  ['children-loop', 6, 5, 'group "a" cannot be a child of "b": that makes a loop of groups'],
-  ['host-port-text', 4, 7, "host h1: ansible_port 'text' is not a port number"],
-  ['group-connection-winrm', 3, 5, "group all: ansible_connection 'winrm' is not supported, expected ssh or local"],
-  ['host-user-mapping', 3, 11, 'host h1: ansible_user must be a string, found object'],
-]
-for (const [name, line, col, message] of refused) {
-  test(`refuses bad/${name}.yml at ${line}:${col}`, async (t) => {
-    const file = `bad/${name}.yml`
-    const error = await t.throwsAsync(loadInventory([file], { cwd: FIXTURES }), { instanceOf: InputError })
-    t.is(error?.format(), `${file}:${line}:${col}: ${message}`)
-  })
-}
+// Refused inventories (inventory-refused.ts): fixture, line, col, message; the place is the offending node.
+test(refuses, 'broken-yaml.yml', 3, 8, 'bad YAML: Nested mappings are not allowed in compact mappings')
+test(refuses, 'hosts-list.yml', 3, 5, '"hosts" of group "web" must be a mapping, found a list')
+test(refuses, 'group-unknown-key.yml', 2, 3, 'unexpected key "host" in group "web": expected hosts, vars or children')
+test(refuses, 'group-not-mapping.yml', 1, 6, 'group "web" must be a mapping with hosts, vars or children (or empty)')
+test(refuses, 'host-name-number.yml', 3, 5, 'host name 10 in group "web" must be a non-empty string (quote numbers)')
+test(refuses, 'host-vars-number.yml', 3, 9, 'vars of host "w1" must be a mapping of names to values, found a number')
+test(refuses, 'list-document.yml', 1, 1, 'a YAML inventory must be a mapping of group names (e.g. all:) to {hosts, vars, children}')
+test(refuses, 'plugin-configuration.yml', 1, 1, 'inventory plugin configurations (plugin:) are not supported: expected groups with hosts, vars, children')
+test(refuses, 'alias-bomb.yml', 4, 12, 'bad YAML: Excessive alias count indicates a resource exhaustion attack (at most 100 alias uses)')
+test(refuses, 'children-loop.yml', 6, 5, 'group "a" cannot be a child of "b": that makes a loop of groups')
+test(refuses, 'host-port-text.yml', 4, 7, "host h1: ansible_port 'text' is not a port number")
+test(refuses, 'group-connection-winrm.yml', 3, 5, "group all: ansible_connection 'winrm' is not supported, expected ssh or local")
+test(refuses, 'host-user-mapping.yml', 3, 11, 'host h1: ansible_user must be a string, found object')
 
 test('refuses children nested deeper than 100 levels', async (t) => {
   let text = 'g0:\n'
