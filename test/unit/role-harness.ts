@@ -159,10 +159,12 @@ class FakeHost {
     if (run.when && !run.when(this.ctx)) return this.outcome(new TaskSkipped('condition false'))
     try {
       await run.run(this.ctx)
-      return this.outcome()
     } catch (error) {
       return this.outcome(error)
     }
+    // The task's own notify, as the engine applies it: when the task changed something.
+    if (this.ctx.record.changed) for (const handler of [run.notify ?? []].flat()) this.ctx.record.notified.add(handler)
+    return this.outcome()
   }
 
   outcome(error?: unknown): TaskRun {
