@@ -1,4 +1,4 @@
-import { defineRole, type Host } from 'labplay'
+import { defineRole, list, type Host } from 'labplay'
 import { withBlock } from './hook.ts'
 import { cleanupScript, desktopEntry, sessionScript } from './scripts.ts'
 
@@ -41,9 +41,7 @@ function absolute(h: SessionHost, name: 'launcher' | 'overlay_dir'): string {
 }
 
 function launcherArgs(h: SessionHost): string[] {
-  const value: unknown = h.vars.launcher_args
-  if (!Array.isArray(value)) h.fail(`launcher_args: expected a list, got ${JSON.stringify(value)}`)
-  return value.map(String)
+  return list(h.vars.launcher_args, 'launcher_args')
 }
 
 // Real seats already run GDM; hosts cannot install it here. The files are still put in place for it.

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { defineRole, type Host } from 'labplay'
+import { bool, defineRole, type Host } from 'labplay'
 import { diagnose, kernelSaid, modulesLoadConf, nestedConf, rebootWarning, vendorModule, type KvmState } from './diagnose.ts'
 import { guestVerdict, readProbe, type ProbeReply } from './guest.ts'
-import { bool, packageNames, userNames } from './vars.ts'
+import { packageNames, userNames } from './vars.ts'
 
 const MODULES_LOAD = '/etc/modules-load.d/labplay-kvm.conf'
 const NESTED = '/etc/modprobe.d/labplay-kvm-nested.conf'
@@ -100,7 +100,7 @@ async function loadsAtBoot(h: KvmHost): Promise<void> {
 }
 
 async function nested(h: KvmHost): Promise<void> {
-  if (!bool(h.vars.kvm_nested, 'kvm_nested', h)) {
+  if (!bool(h.vars.kvm_nested, 'kvm_nested')) {
     await h.absent(NESTED)
     return
   }

@@ -1,14 +1,4 @@
-import type { Host } from 'labplay'
-
-// Variables arrive as YAML values or, from `-e k=v`, as strings: read them as Ansible's `| bool` and lists would.
-
-export function bool(value: unknown, name: string, h: Host): boolean {
-  if (typeof value === 'boolean') return value
-  const text = String(value).trim().toLowerCase()
-  if (['true', 'yes', 'on', '1'].includes(text)) return true
-  if (['false', 'no', 'off', '0', ''].includes(text)) return false
-  return h.fail(`${name}: expected true or false, got ${JSON.stringify(value)}`)
-}
+import { list, type Host } from 'labplay'
 
 // Login names as useradd accepts them (plus '$' for machine accounts); never an option-like word.
 const USER = /^[a-z_][a-z0-9_.-]*\$?$/i
@@ -23,10 +13,9 @@ export function packageNames(value: unknown, name: string, h: Host): string[] {
   return names(value, name, PACKAGE, 'not a Debian package name', h)
 }
 
-// A YAML list, or a comma-separated string from the command line; empty is allowed.
+// A list (the SDK's list(): a comma-separated string from the command line too); empty is allowed.
 function names(value: unknown, name: string, valid: RegExp, what: string, h: Host): string[] {
-  const list = Array.isArray(value) ? value.map(String) : String(value ?? '').split(',')
-  const found = list.map((n) => n.trim()).filter((n) => n !== '')
+  const found = list(value, name)
   const bad = found.filter((n) => !valid.test(n))
   if (bad.length > 0) h.fail(`${name}: ${what}: ${bad.map((n) => JSON.stringify(n)).join(', ')}`)
   return [...new Set(found)]

@@ -1,4 +1,4 @@
-import type { Vars } from 'labplay'
+import { bool, VarError, type Vars } from 'labplay'
 
 // A variable that cannot go into smb.conf (or the files beside it); the role turns it into a task failure.
 export class SmbConfError extends Error {}
@@ -22,14 +22,14 @@ export function oneOf(vars: Vars, name: string, allowed: string[]): string {
   return value
 }
 
-// A boolean, also as -e name=false gives it (a string), with the words the other roles accept.
+// A switch read by the SDK's bool() (Ansible's table), its error as the role's.
 export function flag(vars: Vars, name: string): boolean {
-  const value = vars[name]
-  if (typeof value === 'boolean') return value
-  const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined
-  if (word !== undefined && ['true', 'yes', 'on', '1'].includes(word)) return true
-  if (word !== undefined && ['false', 'no', 'off', '0'].includes(word)) return false
-  throw new SmbConfError(`${name}: expected true or false, got ${describe(value)}`)
+  try {
+    return bool(vars[name], name)
+  } catch (error) {
+    if (error instanceof VarError) throw new SmbConfError(error.message)
+    throw error
+  }
 }
 
 // A value's kind for messages, without the value itself when it may be long or secret.

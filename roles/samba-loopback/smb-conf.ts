@@ -1,5 +1,5 @@
-import type { Vars } from 'labplay'
-import { CONTROL, describe, oneOf, SmbConfError, text } from './checks.ts'
+import { list, VarError, type Vars } from 'labplay'
+import { CONTROL, oneOf, SmbConfError, text } from './checks.ts'
 import { passdbLines, passdbSettings, PASSDB_GUARDED, type Passdb } from './passdb.ts'
 
 export { SmbConfError } from './checks.ts'
@@ -116,10 +116,8 @@ function section(name: string, lines: string[]): string {
 
 // `name = value` lines for [global]: one line each, no section header, no continuation, nothing the role guarantees.
 function extraLines(value: unknown, guarded: Set<string>): string[] {
-  if (!Array.isArray(value)) throw new SmbConfError(`extra_global: expected a list of "name = value" lines, got ${describe(value)}`)
-  return value.map((line: unknown, i) => {
+  return lines(value).map((line, i) => {
     const where = `extra_global[${i}]`
-    if (typeof line !== 'string') throw new SmbConfError(`${where}: expected a "name = value" line, got ${describe(line)}`)
     if (CONTROL.test(line)) throw new SmbConfError(`${where}: expected one line without control characters, got ${JSON.stringify(line)}`)
     const m = /^\s*([A-Za-z][A-Za-z0-9 :*_.-]*?)\s*=\s*(.*?)\s*$/.exec(line)
     if (!m) throw new SmbConfError(`${where}: expected "name = value", got ${JSON.stringify(line)}`)
@@ -132,4 +130,14 @@ function extraLines(value: unknown, guarded: Set<string>): string[] {
     }
     return `${param} = ${setting}`
   })
+}
+
+// The SDK's list() (from -e, a string splits at commas), its error as the role's.
+function lines(value: unknown): string[] {
+  try {
+    return list(value, 'extra_global')
+  } catch (error) {
+    if (error instanceof VarError) throw new SmbConfError(error.message)
+    throw error
+  }
 }

@@ -1,4 +1,4 @@
-import { quote } from 'labplay'
+import { quote, renameWithStamp, stampKeyCommand, stampPath } from 'labplay'
 import type { Settings } from './settings.ts'
 
 // udpcast runs in the background of a small script that prints "pid N" at once and "rc N" at the end:
@@ -18,13 +18,9 @@ export function parseJob(stdout: string): { pid?: number; rc?: number } {
 const dirOf = (path: string): string => path.slice(0, path.lastIndexOf('/')) || '/'
 const line = (argv: Array<string | number>): string => argv.map((a) => quote(String(a))).join(' ')
 
-// checksum.ts keeps a file's sha256 in `.<name>.sha256` beside it, keyed by size, mtime and inode;
-// a rename keeps all three, so moving the stamp with the file saves hashing a 10 GB image again.
-export const stampOf = (path: string): string => `${dirOf(path)}/.${path.slice(path.lastIndexOf('/') + 1)}.sha256`
-
 // The folder exists and no stale .part (or its checksum stamp) is left from an interrupted run.
 function prepare(s: Settings): string {
-  return `mkdir -p -- ${quote(dirOf(s.final))} && rm -f -- ${quote(s.part)} ${quote(stampOf(s.part))}`
+  return `mkdir -p -- ${quote(dirOf(s.final))} && rm -f -- ${quote(s.part)} ${quote(stampPath(s.part))}`
 }
 
 // One multicast round's rendezvous: its port pair (ports.ts) and the sender's unicast address.
@@ -49,15 +45,15 @@ export function receiverArgs(s: Settings, iface: string, rdv: Rendezvous): Array
 // The receiver writes the stream to stdout; tee puts it in the .part and sha256sum hashes it on the way,
 // so the seat never reads gigabytes back to verify them (with 20 seats sharing a machine's cores, that
 // reread was most of the time past the network's limit: BENCHMARKS.md). The sum goes in the .part's
-// checksum stamp (checksum.ts format: sha256, then size, mtime and inode once the file is closed), which
+// checksum stamp (the SDK's stamp.ts: sha256, then the key once the file is closed), which
 // the role's verification then reads instead of hashing. A failure anywhere in the pipe fails the job.
 export function receiverCommand(s: Settings, iface: string, rdv: Rendezvous): string {
-  const [part, stamp] = [quote(s.part), quote(stampOf(s.part))]
-  const tmp = quote(`${stampOf(s.part)}.tmp`)
+  const [part, stamp] = [quote(s.part), quote(stampPath(s.part))]
+  const tmp = quote(`${stampPath(s.part)}.tmp`)
   const pipeline = [
     'set -o pipefail',
     `${line(receiverArgs(s, iface, rdv))} | tee -- ${part} | sha256sum >${tmp} || { r=$?; rm -f -- ${tmp}; exit $r; }`,
-    `printf '%s %s\\n' "$(cut -d' ' -f1 ${tmp})" "$(stat -c '%s %.9Y %i' -- ${part})" >${tmp}.2 && mv -f -- ${tmp}.2 ${stamp}; r=$?`,
+    `printf '%s %s\\n' "$(cut -d' ' -f1 ${tmp})" "$(${stampKeyCommand(part)})" >${tmp}.2 && mv -f -- ${tmp}.2 ${stamp}; r=$?`,
     `rm -f -- ${tmp}; exit $r`,
   ].join('\n')
   return `${prepare(s)} && { ( ${pipeline}\n) & echo "pid $!"; wait "$!"; echo "rc $?"; }`
@@ -95,12 +91,11 @@ export function localCopyCommand(s: Settings): string {
 
 // The verified .part takes the final name in one rename; its checksum stamp follows it.
 export function installCommand(s: Settings): string {
-  const [part, final] = [quote(s.part), quote(s.final)]
-  return `mv -f -- ${part} ${final} && { mv -f -- ${quote(stampOf(s.part))} ${quote(stampOf(s.final))} 2>/dev/null || rm -f -- ${quote(stampOf(s.final))}; }`
+  return renameWithStamp(s.part, s.final)
 }
 
 export function discardCommand(s: Settings): string {
-  return `rm -f -- ${quote(s.part)} ${quote(stampOf(s.part))}`
+  return `rm -f -- ${quote(s.part)} ${quote(stampPath(s.part))}`
 }
 
 // Exact size in bytes, or nothing when the file is missing (read-only).

@@ -1,5 +1,4 @@
-import { defineRole, type Host } from 'labplay'
-import { stampOf } from './commands.ts'
+import { defineRole, stampPath, type Host } from 'labplay'
 import { readSettings, type Settings } from './settings.ts'
 import { deliver } from './transfer.ts'
 
@@ -58,7 +57,7 @@ export default defineRole({
       run: async (h) => {
         const { settings, right } = await inspect(h)
         // A .part left by an interrupted run on a host that needs nothing more.
-        if (right) for (const leftover of [settings.part, stampOf(settings.part)]) await h.absent(leftover)
+        if (right) for (const leftover of [settings.part, stampPath(settings.part)]) await h.absent(leftover)
       },
     },
     {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
-import { defineRole, type Host } from 'labplay'
+import { defineRole, imageFileName, type Host } from 'labplay'
 import { removeOldVersions, recordVersion } from './retention.ts'
-import { guestCpus, guestMemoryMb, launcherConfig, linkPath, readSettings, tmpfilesConfig, versionFile, type Settings } from './settings.ts'
+import { guestCpus, guestMemoryMb, launcherConfig, linkPath, readSettings, tmpfilesConfig, type Settings } from './settings.ts'
 import { imagePath, makeReadOnly, verifyImage } from './verify.ts'
 
 const LAUNCHER = '/usr/local/bin/labvm'
@@ -83,7 +83,7 @@ export default defineRole({
       run: async (h) => {
         const s = settings(h)
         await recordVersion(h, s)
-        await h.symlink(linkPath(s), versionFile(s.image.name, s.image.version))
+        await h.symlink(linkPath(s), imageFileName(s.image.name, s.image.version))
       },
     },
     {

@@ -1,18 +1,19 @@
-import type { Host } from 'labplay'
-import { imageLabel, versionFile, type Settings } from './settings.ts'
+import { imageFileName, STAMP_KEY, stampPath, type Host } from 'labplay'
+import { imageLabel, type Settings } from './settings.ts'
 
 const UDPCAST = 'run the udpcast role first (labplay site.yml -t udpcast)'
 
 // The versioned file on this host: where udpcast puts the bytes and sessions read them.
 export function imagePath(s: Settings, version = s.image.version): string {
-  return `${s.imagesDir}/${versionFile(s.image.name, version)}`
+  return `${s.imagesDir}/${imageFileName(s.image.name, version)}`
 }
 
-// Caches kept beside an image, keyed by its size, mtime and inode: h.sha256's and qemu-img check's.
+// qemu-img check's stamp: `.<file>.checked`.
+const CHECKED = 'checked'
+
+// The stamps kept beside an image: h.sha256's and qemu-img check's.
 export function stampPaths(file: string): string[] {
-  const slash = file.lastIndexOf('/')
-  const stem = `${file.slice(0, slash + 1)}.${file.slice(slash + 1)}`
-  return [`${stem}.sha256`, `${stem}.checked`]
+  return [stampPath(file), stampPath(file, CHECKED)]
 }
 
 // The manifest's bytes (sha256 and size), then a sound standalone qcow2; this role never transfers an image.
@@ -34,11 +35,11 @@ export async function verifyImage(h: Host, s: Settings): Promise<void> {
   await checkQcow2(h, path, label)
 }
 
-// `qemu-img check` reads the whole image: its verdict is cached like h.sha256's, so a rerun stays fast.
+// `qemu-img check` reads the whole image: its verdict is stamped like h.sha256's, so a rerun stays fast.
 async function checkQcow2(h: Host, path: string, label: string): Promise<void> {
-  const stamp = stampPaths(path)[1]!
+  const stamp = stampPath(path, CHECKED)
   const out = await h.probe`p=${path} s=${stamp}
-key=$(stat -c '%s %.9Y %i' -- "$p") || exit 1
+key=$(stat -c ${STAMP_KEY} -- "$p") || exit 1
 echo "$key"
 if [ -f "$s" ] && [ "$(cat -- "$s")" = "$key" ]; then echo cached; exit 0; fi
 echo fresh

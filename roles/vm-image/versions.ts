@@ -1,8 +1,8 @@
-import { SAFE_NAME } from './settings.ts'
+import { isImageName } from 'labplay'
 
 // The registry file's lines, oldest first; lines that could not name a version file are dropped.
 export function parseRegistry(text: string): string[] {
-  return [...new Set(text.split('\n').map((line) => line.trim()).filter((line) => SAFE_NAME.test(line)))]
+  return [...new Set(text.split('\n').map((line) => line.trim()).filter(isImageName))]
 }
 
 // One version a line, oldest first, as parseRegistry reads it.

@@ -3,6 +3,7 @@ import { finished } from 'node:stream/promises'
 import { StringDecoder } from 'node:string_decoder'
 import { setTimeout as delay } from 'node:timers/promises'
 import { invocation } from './become.ts'
+import { abortedBeforeStart, KILL_GRACE_MS, killedResult, killGroupScript, stopRequest } from './kill.ts'
 import { OutputBudget, OutputLimitError } from './output-limit.ts'
 import { PgidScanner } from './pgid.ts'
 import type { Become, ExecOptions, ExecResult } from './types.ts'
@@ -27,13 +28,10 @@ export interface Runner {
   killSlot<T>(task: () => Promise<T>): Promise<T>
 }
 
-// How long a killed command may take to go away before exec gives up waiting for it.
-const KILL_GRACE_MS = 5000
-
 // exec() for every transport: bash, sudo, stdin, streamed UTF-8 output, timeouts and an output cap that
 // kill the whole remote tree.
 export async function runCommand(runner: Runner, command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-  if (opts.signal?.aborted) return { code: 124, stdout: '', stderr: 'labplay: aborted before the command started\n' }
+  if (opts.signal?.aborted) return abortedBeforeStart()
   const { argv, stdinPrefix } = invocation(command, runner.loginUser, runner.become)
   const proc = await runner.spawn(argv)
   const scanner = new PgidScanner()
@@ -67,41 +65,10 @@ export async function runCommand(runner: Runner, command: string, opts: ExecOpti
     const exited = await Promise.race([proc.exit.then(() => true), delay(KILL_GRACE_MS, false)])
     if (!exited) proc.abandon()
     if (budget.over) throw new OutputLimitError(budget.limit)
-    const text = stderr()
-    const note = `labplay: ${first.reason}; the command was killed\n`
-    return { code: 124, stdout: stdout(), stderr: text === '' || text.endsWith('\n') ? text + note : `${text}\n${note}` }
+    return killedResult(first.reason, stdout(), stderr())
   } finally {
     stop.dispose()
   }
-}
-
-// Resolves with why the command must stop (timeoutMs or the abort signal), never otherwise.
-export function stopRequest(opts: ExecOptions): { reason: Promise<string>; dispose(): void } {
-  let timer: NodeJS.Timeout | undefined
-  let onAbort = () => {}
-  const reason = new Promise<string>((resolve) => {
-    if (opts.timeoutMs !== undefined) timer = setTimeout(() => resolve(`timed out after ${opts.timeoutMs! / 1000}s`), opts.timeoutMs)
-    onAbort = () => resolve('aborted')
-    opts.signal?.addEventListener('abort', onAbort, { once: true })
-  })
-  return {
-    reason,
-    dispose() {
-      clearTimeout(timer)
-      opts.signal?.removeEventListener('abort', onAbort)
-    },
-  }
-}
-
-// TERM first, so the command's traps run (a file write removes its temporary file), KILL 2 s later.
-// `pgid`: the group's number, or a shell variable holding it.
-export function killGroupScript(pgid: number | `$${string}`): string {
-  return [
-    `kill -TERM -- -${pgid} 2>/dev/null || exit 0`,
-    `for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- -${pgid} 2>/dev/null || exit 0; sleep 0.2; done`,
-    `kill -KILL -- -${pgid} 2>/dev/null`,
-    'exit 0',
-  ].join('\n')
 }
 
 // Kills the command's process group from a second process (as the same become user), once its id is known.

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
 import { invocation } from './become.ts'
-import { killGroupScript, runCommand, stopRequest } from './exec.ts'
+import { runCommand } from './exec.ts'
 import type { Runner, Started } from './exec.ts'
 import { FrameReader, type FrameEvents } from './frames.ts'
+import { abortedBeforeStart, KILL_GRACE_MS, killedResult, killGroupScript, stopRequest } from './kill.ts'
 import { OutputBudget, OutputLimitError } from './output-limit.ts'
 import type { ExecOptions, ExecResult } from './types.ts'
 
@@ -43,7 +44,6 @@ const LOOP = [
 // For bench/loop/run.sh, which times this loop without SSH.
 export const SESSION_LOOP = LOOP
 
-const KILL_GRACE_MS = 5000
 const OVER: unique symbol = Symbol('output exceeded')
 
 type Answer = ExecResult | Error
@@ -93,7 +93,7 @@ export class ShellSession {
   }
 
   async run(command: string, opts: ExecOptions): Promise<ExecResult> {
-    if (opts.signal?.aborted) return { code: 124, stdout: '', stderr: 'labplay: aborted before the command started\n' }
+    if (opts.signal?.aborted) return abortedBeforeStart()
     if (command.includes('\0')) return { code: 2, stdout: '', stderr: 'labplay: a command cannot contain NUL bytes\n' }
     const id = this.nextId++
     const budget = new OutputBudget(opts.maxOutputBytes)
@@ -147,8 +147,7 @@ export class ShellSession {
     const after = await this.killJob(sent)
     if (sent.budget.over) throw new OutputLimitError(sent.budget.limit)
     const done = after && !(after instanceof Error) ? after : { stdout: '', stderr: '' }
-    const note = `labplay: ${reason}; the command was killed\n`
-    return { code: 124, stdout: done.stdout, stderr: done.stderr === '' || done.stderr.endsWith('\n') ? done.stderr + note : `${done.stderr}\n${note}` }
+    return killedResult(reason, done.stdout, done.stderr)
   }
 
   // A command past its output cap: killed like a timed-out one; what it printed is dropped.

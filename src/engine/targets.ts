@@ -1,6 +1,7 @@
 import { homedir, userInfo } from 'node:os'
 import { resolve } from 'node:path'
 import { InputError } from '../errors.ts'
+import { bool } from '../sdk/coerce.ts'
 import type { Become, HostKeyChecking, SshTarget } from '../connection/types.ts'
 import type { Vars } from '../vars.ts'
 
@@ -23,7 +24,7 @@ export const CONNECTION_VARS = ['ansible_connection', 'ansible_host', 'ansible_p
 // Ansible's connection variables win over command-line defaults, as in ansible-playbook.
 export function targetFor(name: string, vars: Vars, opts: ConnectOptions, playBecome?: boolean, playBecomeUser?: string): Target {
   const connection = str(vars.ansible_connection, 'ansible_connection') ?? (name === 'localhost' ? 'local' : 'ssh')
-  const becomeOn = bool(vars.ansible_become) ?? playBecome ?? opts.become
+  const becomeOn = flag(vars.ansible_become, 'ansible_become', name) ?? playBecome ?? opts.become
   const become: Become | undefined = becomeOn
     ? { user: str(vars.ansible_become_user, 'ansible_become_user') ?? playBecomeUser ?? opts.becomeUser ?? 'root', password: opts.becomePassword }
     : undefined
@@ -56,8 +57,12 @@ function str(value: unknown, name: string): string | undefined {
   throw new InputError(`${name} must be a string, found ${typeof value}`)
 }
 
-function bool(value: unknown): boolean | undefined {
+// Unset, or true/false by the SDK's table (Ansible's): `ansible_become=maybe` is bad input, not false.
+function flag(value: unknown, name: string, host: string): boolean | undefined {
   if (value === undefined || value === null) return undefined
-  if (typeof value === 'boolean') return value
-  return ['true', 'yes', '1', 'on'].includes(String(value).toLowerCase())
+  try {
+    return bool(value, name)
+  } catch (err) {
+    throw new InputError(`host ${host}: ${(err as Error).message}`)
+  }
 }

@@ -1,6 +1,7 @@
 import { ExprError } from './expr-lex.ts'
 import type { CompareOp, Expr, FilterName } from './expr-parse.ts'
 import { define, own } from './record.ts'
+import { booleanOf } from '../sdk/coerce.ts'
 import type { Vars } from '../vars.ts'
 import { LazyRecord } from './lazy-record.ts'
 
@@ -183,7 +184,7 @@ function filter(name: FilterName, raw: unknown, args: unknown[], at: number): un
   const value = defined(raw)
   switch (name) {
     case 'bool':
-      return value === true || value === 1 || (typeof value === 'string' && ['yes', 'on', '1', 'true', 'y'].includes(value.trim().toLowerCase()))
+      return booleanOf(value) === true
     case 'int':
       return Math.trunc(toNumber(value))
     case 'float':

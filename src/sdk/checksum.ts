@@ -1,22 +1,21 @@
 import { quote } from './quote.ts'
 import type { PrimitiveIO } from './primitives/types.ts'
 import { StepError } from './primitives/types.ts'
+import { stampKeyCommand, stampPath } from './stamp.ts'
 
 export interface FileSum {
   sha256: string
   size: number
 }
 
-// The sha256 of a (multi-gigabyte) file, cached beside it and keyed by size, mtime and inode, so a rerun
-// does not rehash an image that has not changed; in check mode the cache is read but never written.
+// The sha256 of a (multi-gigabyte) file, cached in its stamp (stamp.ts), so a rerun does not rehash an image
+// that has not changed; in check mode the stamp is read but never written.
 export async function checksum(io: PrimitiveIO, path: string): Promise<FileSum | undefined> {
   if (!path.startsWith('/')) throw new StepError(`checksum: expected an absolute path, got '${path}'`)
-  const slash = path.lastIndexOf('/')
-  const stamp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.sha256`
   const script = [
-    `p=${quote(path)} s=${quote(stamp)}`,
+    `p=${quote(path)} s=${quote(stampPath(path))}`,
     '[ -f "$p" ] || { echo missing; exit 0; }',
-    'key=$(stat -c "%s %.9Y %i" -- "$p") || exit 1',
+    `key=$(${stampKeyCommand('"$p"')}) || exit 1`,
     'if [ -f "$s" ] && [ "$(cut -d" " -f2- "$s")" = "$key" ]; then cut -d" " -f1 "$s"; echo "$key"; exit 0; fi',
     'sum=$(sha256sum -- "$p" | cut -d" " -f1) || exit 1',
     io.check ? ':' : 'printf "%s %s\\n" "$sum" "$key" > "$s.tmp.$$" && mv -f "$s.tmp.$$" "$s" || rm -f "$s.tmp.$$"',

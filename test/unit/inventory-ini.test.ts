@@ -4,6 +4,7 @@ import { parseIni } from '../../src/inventory/ini.ts'
 import { parseIniValue } from '../../src/inventory/literal.ts'
 import { emptyInventory, reconcile } from '../../src/inventory/model.ts'
 import type { Inventory } from '../../src/inventory/types.ts'
+import { refuses } from './inventory-refused.ts'
 
 function ini(text: string): Inventory {
   const inv = emptyInventory()
@@ -56,62 +57,26 @@ test('Python literal values as Ansible reads them', (t) => {
   for (const [text, value] of cases) t.deepEqual(parseIniValue(text), value, text)
 })
 
-function refuses(t: import('ava').ExecutionContext, text: string, message: string, line: number, col = 1): void {
-  const error = t.throws(() => ini(text), { instanceOf: InputError, message })
-  t.deepEqual(error?.place, { file: 'hosts', line, col })
-}
+// Refused inventories (inventory-refused.ts): fixture, line, col, message; the place is the offending line.
+test(refuses, 'section-unknown-type.ini', 3, 1, 'section [g:host] has an unknown type "host": expected [g], [g:vars] or [g:children]')
+test(refuses, 'section-header-spaces.ini', 2, 3, 'bad section header [my group]: expected [group], [group:vars] or [group:children] with no spaces')
+test(refuses, 'children-never-declared.ini', 2, 1, '[lab:children] names group "m5", which is never declared: expected a [m5] or [m5:children] section')
+test(refuses, 'vars-group-never-declared.ini', 1, 1, 'section [m5:vars] is for a group that is never declared: expected a [m5] or [m5:children] section too')
+test(refuses, 'vars-line-without-equals.ini', 4, 1, 'expected key=value in [g:vars], got "just words"')
+test(refuses, 'host-var-without-equals.ini', 2, 7, 'expected key=value host variable after "h", got "oops"')
+test(refuses, 'unclosed-quote.ini', 2, 1, 'cannot read host line "h a="x": no closing quotation (")')
+test(refuses, 'host-ending-in-colon.ini', 1, 1, 'bad host "h1:": expected a port number after ":"')
+test(refuses, 'yaml-document.ini', 1, 1, 'bad host "---": "---" starts a YAML document; give YAML inventories a .yml name')
+test(refuses, 'bad-range.ini', 3, 3, 'bad host range "m5-[01:]": expected [start:end] or [start:end:stride]')
+test(refuses, 'children-loop.ini', 4, 1, 'group "a" cannot be a child of "b": that makes a loop of groups')
+test(refuses, 'child-of-itself.ini', 2, 1, 'group "a" cannot be a child of "a": that makes a loop of groups')
+test(refuses, 'group-priority-text.ini', 4, 1, 'ansible_group_priority of group "g" must be a whole number')
+test(refuses, 'host-port-text.ini', 2, 26, "host h: ansible_port 'eighty' is not a port number")
+test(refuses, 'host-port-too-big.ini', 2, 3, "host h: ansible_port '99999' is not a port number")
+test(refuses, 'host-connection-winrm.ini', 2, 3, "host h: ansible_connection 'winrm' is not supported, expected ssh or local")
+test(refuses, 'group-port-zero.ini', 4, 1, "group g: ansible_port '0' is not a port number")
 
-test('refuses an unknown section type', (t) => {
-  refuses(t, '[g]\nh\n[g:host]\n', 'section [g:host] has an unknown type "host": expected [g], [g:vars] or [g:children]', 3)
-})
-
-test('refuses a section header with spaces', (t) => {
-  refuses(t, 'h\n  [my group]\n', 'bad section header [my group]: expected [group], [group:vars] or [group:children] with no spaces', 2, 3)
-})
-
-test('refuses children that are never declared', (t) => {
-  refuses(t, '[lab:children]\nm5\n', '[lab:children] names group "m5", which is never declared: expected a [m5] or [m5:children] section', 2)
-})
-
-test('refuses vars for a group that is never declared', (t) => {
-  refuses(t, '[m5:vars]\nx=1\n', 'section [m5:vars] is for a group that is never declared: expected a [m5] or [m5:children] section too', 1)
-})
-
-test('refuses a :vars line without =', (t) => {
-  refuses(t, '[g]\nh\n[g:vars]\njust words\n', 'expected key=value in [g:vars], got "just words"', 4)
-})
-
-test('refuses a host var without =', (t) => {
-  refuses(t, '[g]\nh a=1 oops\n', 'expected key=value host variable after "h", got "oops"', 2, 7)
-})
-
-test('refuses an unclosed quote', (t) => {
-  refuses(t, '[g]\nh a="x\n', 'cannot read host line "h a="x": no closing quotation (")', 2)
-})
-
-test('refuses a host ending in ":" and YAML fed to the INI reader', (t) => {
-  refuses(t, 'h1:\n', 'bad host "h1:": expected a port number after ":"', 1)
-  refuses(t, '---\n', 'bad host "---": "---" starts a YAML document; give YAML inventories a .yml name', 1)
-})
-
-test('refuses a bad range with the line it is on', (t) => {
-  refuses(t, '[m5]\n\n  m5-[01:]\n', 'bad host range "m5-[01:]": expected [start:end] or [start:end:stride]', 3, 3)
-})
-
-test('refuses loops of children', (t) => {
-  refuses(t, '[a:children]\nb\n[b:children]\na\n', 'group "a" cannot be a child of "b": that makes a loop of groups', 4)
-  refuses(t, '[a:children]\na\n', 'group "a" cannot be a child of "a": that makes a loop of groups', 2)
-})
-
-test('refuses a non-numeric ansible_group_priority', (t) => {
-  refuses(t, '[g]\nh\n[g:vars]\nansible_group_priority=high\n', 'ansible_group_priority of group "g" must be a whole number', 4)
-})
-
-test('refuses a bad ansible_port or ansible_connection at the host var or :vars line', (t) => {
-  refuses(t, '[g]\nh ansible_host=127.0.0.1 ansible_port=eighty\n', "host h: ansible_port 'eighty' is not a port number", 2, 26)
-  refuses(t, '[g]\nh ansible_port=99999\n', "host h: ansible_port '99999' is not a port number", 2, 3)
-  refuses(t, '[g]\nh ansible_connection=winrm\n', "host h: ansible_connection 'winrm' is not supported, expected ssh or local", 2, 3)
-  refuses(t, '[g]\nh\n[g:vars]\nansible_port=0\n', "group g: ansible_port '0' is not a port number", 4)
+test('ansible_port and ansible_connection that are right, or templates, are kept', (t) => {
   const inv = ini('[g]\nh ansible_port=2222 ansible_connection=local\nk ansible_port="{{ p }}" ansible_connection=smart\n')
   t.is(inv.hosts.get('h')?.vars.ansible_port, 2222)
   t.is(inv.hosts.get('k')?.vars.ansible_port, '{{ p }}')
@@ -119,7 +84,8 @@ test('refuses a bad ansible_port or ansible_connection at the host var or :vars 
 
 test('refuses more hosts than an inventory may hold, at the line that passes the limit', (t) => {
   const lines = Array.from({ length: 100_001 }, (_, i) => `h${i}`).join('\n')
-  refuses(t, `[g]\n${lines}\n`, 'the inventory has more than 100000 hosts', 100_002)
+  const error = t.throws(() => ini(`[g]\n${lines}\n`), { instanceOf: InputError, message: 'the inventory has more than 100000 hosts' })
+  t.deepEqual(error?.place, { file: 'hosts', line: 100_002, col: 1 })
 })
 
 test('a large range loads in linear time', (t) => {

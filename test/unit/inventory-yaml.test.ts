@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError } from '../../src/errors.ts'
 import { loadInventory } from '../../src/inventory/index.ts'
+import { refuses } from './inventory-refused.ts'
 
 async function yaml(text: string, name = 'hosts.yml') {
   const dir = mkdtempSync(join(tmpdir(), 'inv-yaml-'))
@@ -57,65 +58,26 @@ test('an empty or comment-only .yml is an empty inventory', async (t) => {
   t.deepEqual([...inv.hosts.keys()], [])
 })
 
-async function refuses(t: import('ava').ExecutionContext, text: string, message: string, line?: number, col?: number): Promise<void> {
-  const error = await t.throwsAsync(yaml(text), { instanceOf: InputError, message })
-  const where = line === undefined ? { file: 'hosts.yml' } : { file: 'hosts.yml', line, col }
-  t.deepEqual(error?.place, where)
-}
-
-test('refuses broken YAML with its place', async (t) => {
-  await refuses(t, 'all:\n  hosts:\n    a: b: c\n', 'bad YAML: Nested mappings are not allowed in compact mappings', 3, 8)
-})
-
-test('refuses a hosts list (Ansible wants a mapping)', async (t) => {
-  await refuses(t, 'web:\n  hosts:\n    - w1\n    - w2\n', '"hosts" of group "web" must be a mapping, found a list', 3, 5)
-})
-
-test('refuses unknown keys in a group', async (t) => {
-  await refuses(t, 'web:\n  host:\n    w1:\n', 'unexpected key "host" in group "web": expected hosts, vars or children', 2, 3)
-})
-
-test('refuses a group that is not a mapping', async (t) => {
-  await refuses(t, 'web: [w1]\n', 'group "web" must be a mapping with hosts, vars or children (or empty)', 1, 6)
-})
-
-test('refuses a host name that is a number', async (t) => {
-  await refuses(t, 'web:\n  hosts:\n    10:\n', 'host name 10 in group "web" must be a non-empty string (quote numbers)', 3, 5)
-})
-
-test('refuses host vars that are not a mapping', async (t) => {
-  await refuses(t, 'web:\n  hosts:\n    w1: 5\n', 'vars of host "w1" must be a mapping of names to values, found a number', 3, 9)
-})
-
-test('refuses a scalar or list document, and plugin configurations', async (t) => {
-  await refuses(t, '- a\n- b\n', 'a YAML inventory must be a mapping of group names (e.g. all:) to {hosts, vars, children}', 1, 1)
-  await refuses(t, 'plugin: aws_ec2\n', 'inventory plugin configurations (plugin:) are not supported: expected groups with hosts, vars, children', 1, 1)
-})
-
-test('refuses an alias bomb at its first alias', async (t) => {
-  const levels = ['a: &a [x, x, x, x, x, x, x, x, x]']
-  for (const [i, name] of ['b', 'c', 'd', 'e', 'f'].entries()) {
-    const prev = String.fromCharCode(97 + i)
-    levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`)
-  }
-  await refuses(t, `all:\n  vars:\n${levels.map((l) => `    ${l}`).join('\n')}\n`,
-    'bad YAML: Excessive alias count indicates a resource exhaustion attack (at most 100 alias uses)', 4, 12)
-})
+// Refused inventories (inventory-refused.ts): fixture, line, col, message; the place is the offending node.
+test(refuses, 'broken-yaml.yml', 3, 8, 'bad YAML: Nested mappings are not allowed in compact mappings')
+test(refuses, 'hosts-list.yml', 3, 5, '"hosts" of group "web" must be a mapping, found a list')
+test(refuses, 'group-unknown-key.yml', 2, 3, 'unexpected key "host" in group "web": expected hosts, vars or children')
+test(refuses, 'group-not-mapping.yml', 1, 6, 'group "web" must be a mapping with hosts, vars or children (or empty)')
+test(refuses, 'host-name-number.yml', 3, 5, 'host name 10 in group "web" must be a non-empty string (quote numbers)')
+test(refuses, 'host-vars-number.yml', 3, 9, 'vars of host "w1" must be a mapping of names to values, found a number')
+test(refuses, 'list-document.yml', 1, 1, 'a YAML inventory must be a mapping of group names (e.g. all:) to {hosts, vars, children}')
+test(refuses, 'plugin-configuration.yml', 1, 1, 'inventory plugin configurations (plugin:) are not supported: expected groups with hosts, vars, children')
+test(refuses, 'alias-bomb.yml', 4, 12, 'bad YAML: Excessive alias count indicates a resource exhaustion attack (at most 100 alias uses)')
+test(refuses, 'children-loop.yml', 6, 5, 'group "a" cannot be a child of "b": that makes a loop of groups')
+test(refuses, 'host-port-text.yml', 4, 7, "host h1: ansible_port 'text' is not a port number")
+test(refuses, 'group-connection-winrm.yml', 3, 5, "group all: ansible_connection 'winrm' is not supported, expected ssh or local")
+test(refuses, 'host-user-mapping.yml', 3, 11, 'host h1: ansible_user must be a string, found object')
 
 test('refuses children nested deeper than 100 levels', async (t) => {
   let text = 'g0:\n'
   for (let i = 1; i <= 102; i++) text += `${'  '.repeat(2 * i - 1)}children:\n${'  '.repeat(2 * i)}g${i}:\n`
-  await refuses(t, text, 'groups are nested more than 100 levels deep under children:', 204, 407)
-})
-
-test('refuses a loop of children across the file', async (t) => {
-  await refuses(t, 'a:\n  children:\n    b:\nb:\n  children:\n    a:\n', 'group "a" cannot be a child of "b": that makes a loop of groups', 6, 5)
-})
-
-test('refuses bad connection vars at the key that sets them', async (t) => {
-  await refuses(t, 'all:\n  hosts:\n    h1:\n      ansible_port: text\n', "host h1: ansible_port 'text' is not a port number", 4, 7)
-  await refuses(t, 'all:\n  vars:\n    ansible_connection: winrm\n  hosts:\n    h1:\n', "group all: ansible_connection 'winrm' is not supported, expected ssh or local", 3, 5)
-  await refuses(t, 'all:\n  hosts:\n    h1: { ansible_user: { a: 1 } }\n', 'host h1: ansible_user must be a string, found object', 3, 11)
+  const error = await t.throwsAsync(yaml(text), { instanceOf: InputError, message: 'groups are nested more than 100 levels deep under children:' })
+  t.deepEqual(error?.place, { file: 'hosts.yml', line: 204, col: 407 })
 })
 
 test('refuses bytes that are not UTF-8 at the first bad byte, in the inventory and in vars files', async (t) => {

@@ -1,11 +1,12 @@
 import test from 'ava'
-import { receiverArgs, receiverCommand, installCommand, parseJob, senderArgs, stampOf } from '../../roles/udpcast/commands.ts'
+import { receiverArgs, receiverCommand, installCommand, parseJob, senderArgs, senderCommand } from '../../roles/udpcast/commands.ts'
 import { interfaceFor, parseGetent, parseRoute } from '../../roles/udpcast/network.ts'
 import { freshPortbase } from '../../roles/udpcast/ports.ts'
 import { formatBytes, hostList, SenderWatch } from '../../roles/udpcast/progress.ts'
 import { bitrate, readSettings, roundTimeoutMs } from '../../roles/udpcast/settings.ts'
 import role from '../../roles/udpcast/index.ts'
 import { throttle } from '../../roles/udpcast/transfer.ts'
+import { stampPath } from '../../src/sdk/stamp.ts'
 
 const SHA = 'a'.repeat(64)
 const vars = (over: Record<string, unknown> = {}, image: Record<string, unknown> = {}) => ({
@@ -35,12 +36,9 @@ test('settings: strings from -e k=v are read as numbers and booleans', (t) => {
 })
 
 const bad: Array<[string, Record<string, unknown>, Record<string, unknown>, RegExp]> = [
-  ['no manifest', { image: 'x' }, {}, /^image: expected the manifest/],
-  ['name with a slash', {}, { name: '../etc' }, /^image\.name: expected letters, digits/],
-  ['version with a space', {}, { version: '2026 11' }, /^image\.version: expected/],
-  ['short sha256', {}, { sha256: 'abc' }, /^image\.sha256: expected 64 hex digits, got "abc"/],
-  ['size 0', {}, { size: 0 }, /^image\.size: expected a whole number of at least 1, got 0/],
+  ['a manifest that is a string', { image: 'x' }, {}, /^image: expected the image manifest/],
   ['relative source', {}, { source: 'img.qcow2' }, /^image\.source: expected an absolute path/],
+  ['no source (nothing to send)', {}, { source: '' }, /^image\.source: expected an absolute path on the sender, got ""$/],
   ['odd portbase', { udpcast_portbase: 9001 }, {}, /^udpcast_portbase: expected an even port/],
   ['a single port pair (a retry could not move)', { udpcast_port_pairs: 1 }, {}, /^udpcast_port_pairs: expected a whole number from 2 to 1000, got 1/],
   ['a range past the last port', { udpcast_portbase: 65530, udpcast_port_pairs: 5 }, {}, /^udpcast_port_pairs: the room's ports 65530-65539 go past 65535/],
@@ -99,15 +97,15 @@ test('each round draws an even port of the room\'s range at random, never the pr
 })
 
 test('commands quote every value', (t) => {
-  const s = readSettings(vars({ images_dir: "/srv/it's here" }))
+  const s = readSettings(vars({}, { source: "/srv/it's here/$(img)" }))
   const cmd = receiverCommand(s, 'eth0; reboot', { portbase: 9000, sender: '10.0.0.1' })
   t.true(cmd.includes(`--interface $'eth0; reboot'`), cmd)
-  t.true(cmd.startsWith(`mkdir -p -- $'/srv/it\\'s here' && rm -f -- `), cmd)
+  t.true(cmd.startsWith(`mkdir -p -- /srv/labplay/images && rm -f -- `), cmd)
   t.regex(cmd, /& echo "pid \$!"; wait "\$!"; echo "rc \$\?"; }$/)
+  t.true(senderCommand(s, 'br0', 2, 9000).includes(`--file $'/srv/it\\'s here/$(img)' --interface br0`))
 })
 
 test('the checksum stamp moves with the verified file', (t) => {
-  t.is(stampOf('/srv/images/a.qcow2'), '/srv/images/.a.qcow2.sha256')
   const s = readSettings(vars({ images_dir: '/i' }))
   t.is(installCommand(s), 'mv -f -- /i/win11-lab-2026.11.qcow2.part /i/win11-lab-2026.11.qcow2 && { mv -f -- /i/.win11-lab-2026.11.qcow2.part.sha256 /i/.win11-lab-2026.11.qcow2.sha256 2>/dev/null || rm -f -- /i/.win11-lab-2026.11.qcow2.sha256; }')
 })
@@ -193,7 +191,7 @@ test('the receiver hashes the stream as it writes it: the .part and its checksum
   t.deepEqual(parseJob(run()).rc, 0)
   t.deepEqual(readFileSync(s.part), data)
   const st = statSync(s.part)
-  const [sum, size, mtime, inode] = readFileSync(stampOf(s.part), 'utf8').trim().split(' ')
+  const [sum, size, mtime, inode] = readFileSync(stampPath(s.part), 'utf8').trim().split(' ')
   t.is(sum, createHash('sha256').update(data).digest('hex'))
   t.is(Number(size), data.length)
   t.is(Number(inode), st.ino)
@@ -201,6 +199,6 @@ test('the receiver hashes the stream as it writes it: the .part and its checksum
 
   fake(3) // the receiver fails: its exit code is the job's, and no stamp vouches for the .part
   t.deepEqual(parseJob(run()).rc, 3)
-  t.false(existsSync(stampOf(s.part)))
-  t.false(existsSync(`${stampOf(s.part)}.tmp`))
+  t.false(existsSync(stampPath(s.part)))
+  t.false(existsSync(`${stampPath(s.part)}.tmp`))
 })
