@@ -119,7 +119,7 @@ test('a URL with port 65536', rejects, { samba_ldap_url: 'ldap://a:65536/' }, /^
 test('a bad URL in a list', rejects, { samba_ldap_url: ['ldap://a/', 'ldap://b/;x'] }, /^samba_ldap_url\[1\]: expected/)
 test('a number in the URL list', rejects, { samba_ldap_url: ['ldap://a/', 389] }, /^samba_ldap_url\[1\]: expected .*, got number 389/)
 test('ldaps:// with StartTLS', rejects, { samba_ldap_url: 'ldaps://a/' }, /^samba_ldap_start_tls: ldaps:\/\/ URLs are TLS from the start, expected false/)
-test('StartTLS as a word', rejects, { samba_ldap_start_tls: 'maybe' }, /^samba_ldap_start_tls: expected true or false, got string "maybe"/)
+test('StartTLS as a word', rejects, { samba_ldap_start_tls: 'maybe' }, /^samba_ldap_start_tls: expected true or false \(yes\/no, .*\), got .*maybe/)
 for (const name of ['samba_ldap_suffix', 'samba_ldap_admin_dn', 'samba_ldap_user_suffix', 'samba_ldap_group_suffix']) {
   test(`${name} with a newline and a section`, rejects, { [name]: 'dc=x\n[evil]\npath = /' }, new RegExp(`^${name}: expected a DN`))
   test(`${name} with a carriage return`, rejects, { [name]: 'dc=x\rguest ok = yes' }, new RegExp(`^${name}: expected a DN`))

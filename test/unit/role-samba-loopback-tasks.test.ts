@@ -82,9 +82,9 @@ test('a samba_users_group that does not exist: a warning', async (t) => {
 
 // nmbd: systemd stops and disables the unit; sysv looks at the process itself (Debian's script says 0 regardless).
 const NMBD = 'nmbd (NetBIOS) is stopped and stays off'
-test('nmbd under systemd: stopped and disabled through systemctl', async (t) => {
+test('nmbd under systemd: stopped, disabled and masked through systemctl', async (t) => {
   const r = await runTask(samba, NMBD, { seat: { services: { nmbd: { running: true, enabled: true } } } })
-  t.deepEqual(r.runs, ['systemctl disable -- nmbd && systemctl stop -- nmbd'])
+  t.deepEqual(r.runs, ['systemctl disable -- nmbd && systemctl mask -- nmbd && systemctl stop -- nmbd'])
 })
 test('nmbd under sysv: the running process is stopped by its binary, then its links disabled', async (t) => {
   const r = await runTask(samba, NMBD, { facts: { init: 'sysv' }, seat: { services: { nmbd: { running: false, enabled: true } } }, probes: [['pidof nmbd', '812\n']] })
