@@ -30,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
   const command = SUBCOMMANDS[argv[0] ?? '']
   if (command) return (await command()).main(argv.slice(1))
   const o = parseOptions(argv)
+  verbosity = o.verbosity
   if (o.help) return print(USAGE)
   if (o.version) return print(`labplay ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`)
   const playbook = findPlaybook(o.playbook!)
@@ -153,12 +154,13 @@ function print(text: string): number {
   return 0
 }
 
-const verbose = process.argv.filter((a) => /^-v+$/.test(a)).reduce((n, a) => n + a.length - 1, 0)
+// -v as the options counted it (-vvv shows stack traces); 0 until they are parsed.
+let verbosity = 0
 // Exit only once stdout has drained, so piped output is never cut short.
 const exit = (code: number) => process.stdout.write('', () => process.exit(code))
 main(process.argv.slice(2)).then(exit, (err: unknown) => {
   const input = err instanceof InputError
   say(process.stderr, secrets.text(`ERROR: ${input ? err.format() : err instanceof Error ? err.message : String(err)}\n`))
-  if (verbose >= 3 && err instanceof Error && err.stack) say(process.stderr, secrets.text(`${err.stack}\n`))
+  if (verbosity >= 3 && err instanceof Error && err.stack) say(process.stderr, secrets.text(`${err.stack}\n`))
   exit(input ? 5 : 1)
 })
