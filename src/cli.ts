@@ -77,7 +77,7 @@ const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<
 
 // The run record's view of this run: where, and the command line with its secrets masked.
 async function recorded(o: Options, argv: string[], playbook: string, reporter: Reporter): Promise<Reporter> {
-  const path = (await import('./records/db.ts')).recordsPath(o)
+  const path = (await import('./records/path.ts')).recordsPath(o)
   if (!path) return reporter
   const { createRecorder, commandLine } = await import('./records/recorder.ts')
   return createRecorder(reporter, {
@@ -93,11 +93,11 @@ async function run(o: Options, playbook: string, plays: Play[], base: BaseOption
   const toStdout = o.json !== '-'
   const tty = toStdout && process.stdout.isTTY === true
   // --stale reads the record before anything else (a missing record is bad input: exit 5, no host touched).
-  const select = o.stale ? (await import('./records/stale.ts')).staleSelector((await import('./records/db.ts')).recordsPath(o)) : undefined
+  const select = o.stale ? (await import('./records/stale.ts')).staleSelector((await import('./records/path.ts')).recordsPath(o)) : undefined
   // --wake before the record and the live view start: bad --wake input leaves no run behind, and
   // Ctrl-C while waiting leaves at once (exit 99), since no host has been touched yet.
   if (o.wake) {
-    const [{ wake, wakeHosts }, { recordsPath }] = await Promise.all([import('./wake/index.ts'), import('./records/db.ts')])
+    const [{ wake, wakeHosts }, { recordsPath }] = await Promise.all([import('./wake/index.ts'), import('./records/path.ts')])
     const stream = toStdout ? process.stdout : process.stderr
     await wake(wakeHosts(plays, base), { records: recordsPath(o), timeoutS: o.wakeTimeoutS, signal: abort.signal, write: (line) => say(stream, line) })
   }

@@ -35,7 +35,7 @@ const RUN_OPTIONS = {
   maxOutputMiB: whole(['--max-output'], 'MIB', 'kill a command whose stdout + stderr pass this many MiB', DEFAULT_MAX_OUTPUT_MIB, { value: MAX_OUTPUT_MIB, unit: 'MiB' }),
   hostKeyChecking: oneOf(['--host-key-checking'], HOST_KEY_CHECKING, 'accept-new', "(default accept-new, like OpenSSH's)"),
   knownHosts: text(['--known-hosts'], 'FILE', 'default ~/.ssh/known_hosts'),
-  // The run record: another file (--records), or none (--no-records); see src/records/db.ts recordsPath.
+  // The run record: another file (--records), or none (--no-records); see src/records/path.ts.
   records: text(['--records'], 'FILE', 'the run record (default ~/.local/state/labplay/runs.db, or $LABPLAY_RECORDS)'),
   noRecords: flag(['--no-records'], 'do not record this run'),
   // Wake-on-LAN before the run (src/wake/): hosts that do not answer, waited for this many seconds.

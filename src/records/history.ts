@@ -1,8 +1,9 @@
 import { basename } from 'node:path'
-import type { Database } from 'better-sqlite3'
 import { InputError } from '../errors.ts'
 import { count, duration, localTime, parseReader, selectedHosts } from './args.ts'
-import { NoRecordsError, openRecords, recordsPath, type Records } from './db.ts'
+import { recordsPath } from './path.ts'
+import type { RunLine } from './rows.ts'
+import { NoRecordsError, openRecords, type Records } from './store.ts'
 import { jsonText, terminalData } from '../output/terminal-text.ts'
 
 export const HISTORY_USAGE = `usage: labplay history [-l PATTERN] [-n N] [--json] [-i INVENTORY] [--records PATH]
@@ -17,27 +18,6 @@ hosts by outcome, exit code, user. \`labplay show NUMBER\` tells one run host by
       --json            machine-readable: one JSON array
   -h, --help
 `
-
-// One run as history lists it (and --json prints it).
-export interface RunLine {
-  id: number
-  playbook: string
-  command: string
-  user: string
-  startedAt: string
-  endedAt: string | null
-  durationMs: number | null
-  exitCode: number | null
-  check: boolean
-  limit: string | null
-  tags: string | null
-  hosts: number
-  ok: number
-  changed: number
-  failed: number
-  unreachable: number
-  interrupted: number
-}
 
 // `labplay history …` → exit code; reads the record read-only.
 export async function main(argv: string[]): Promise<number> {
@@ -55,36 +35,14 @@ export async function main(argv: string[]): Promise<number> {
     throw err
   }
   try {
-    const known = (records.db.prepare('SELECT host FROM run_hosts UNION SELECT host FROM hosts').pluck().all() as string[])
-    const hosts = await selectedHosts(o, known)
-    const runs = readRuns(records.db, last, hosts)
+    const hosts = await selectedHosts(o, records.hostNames())
+    const runs = records.runs(last, hosts)
     if (o.json) return print(jsonText(runs))
     if (!runs.length) return print(`no runs recorded${hosts ? ' for these hosts' : ''} in ${records.path}\n`)
     return print(runs.map(formatRun).join('\n') + '\n')
   } finally {
     records.close()
   }
-}
-
-// The newest `last` runs; with `hosts`, only runs that touched one of them, plus runs that never
-// finished (their hosts are unknown: only a finished run writes them).
-export function readRuns(db: Database, last: number, hosts?: Set<string>): RunLine[] {
-  const where = hosts ? 'WHERE r.ended_at IS NULL OR r.id IN (SELECT run_id FROM run_hosts WHERE host IN (SELECT value FROM json_each(?)))' : ''
-  const rows = db.prepare(`
-    SELECT r.id, r.playbook, r.command, r.user, r.started_at AS startedAt, r.ended_at AS endedAt, r.exit_code AS exitCode,
-      r.check_mode AS checkMode, r.limit_pattern AS "limit", r.tags,
-      COUNT(h.host) AS hosts,
-      COALESCE(SUM(h.status = 'ok'), 0) AS ok, COALESCE(SUM(h.status = 'changed'), 0) AS changed,
-      COALESCE(SUM(h.status = 'failed'), 0) AS failed, COALESCE(SUM(h.status = 'unreachable'), 0) AS unreachable,
-      COALESCE(SUM(h.status = 'interrupted'), 0) AS interrupted
-    FROM runs r LEFT JOIN run_hosts h ON h.run_id = r.id
-    ${where}
-    GROUP BY r.id ORDER BY r.id DESC LIMIT ?`).all(...(hosts ? [JSON.stringify([...hosts])] : []), last) as Array<Omit<RunLine, 'check' | 'durationMs'> & { checkMode: number }>
-  return rows.map(({ checkMode, ...r }) => ({
-    ...r,
-    check: checkMode === 1,
-    durationMs: r.endedAt ? Date.parse(r.endedAt) - Date.parse(r.startedAt) : null,
-  }))
 }
 
 // #12  2025-05-01 14:03:22  4.2s  site.yml  -l m5  hosts=18 ok=15 changed=2 failed=1 unreachable=0  exit=2  alice

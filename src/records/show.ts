@@ -1,8 +1,9 @@
-import type { Database } from 'better-sqlite3'
 import { basename } from 'node:path'
 import { InputError } from '../errors.ts'
 import { duration, exitMeaning, localTime, parseReader, selectedHosts } from './args.ts'
-import { openRecords, recordsPath } from './db.ts'
+import { recordsPath } from './path.ts'
+import type { RunDetail } from './rows.ts'
+import { openRecords } from './store.ts'
 import { jsonText, terminalData } from '../output/terminal-text.ts'
 
 export const SHOW_USAGE = `usage: labplay show RUN [-l PATTERN] [-D] [--json] [-i INVENTORY] [--records PATH]
@@ -19,47 +20,6 @@ unreachable first) with its tasks: status, duration, message. RUN is a number fr
   -h, --help
 `
 
-interface RunRow {
-  id: number
-  playbook: string
-  command: string
-  user: string
-  startedAt: string
-  endedAt: string | null
-  exitCode: number | null
-  check: boolean
-  limit: string | null
-  tags: string | null
-}
-
-interface TaskRow {
-  play: string
-  role: string
-  task: string
-  status: string
-  changed: boolean
-  durationMs: number
-  message: string | null
-  diff: string | null
-}
-
-interface HostRow {
-  host: string
-  status: string
-  ok: number
-  changed: number
-  failed: number
-  skipped: number
-  unreachable: number
-  message: string | null
-  tasks: TaskRow[]
-}
-
-// One run as show prints it (and --json gives it).
-export interface RunDetail extends RunRow {
-  hosts: HostRow[]
-}
-
 // Worst first: what the admin has to act on comes at the top.
 const ORDER: Record<string, number> = { failed: 0, unreachable: 1, interrupted: 2, changed: 3, ok: 4 }
 
@@ -73,43 +33,21 @@ export async function main(argv: string[]): Promise<number> {
   if (which !== 'last' && !/^[1-9][0-9]{0,15}$/.test(which)) throw new InputError(`run '${which}': expected a run number (see labplay history) or 'last'`)
   const records = openRecords(recordsPath({ records: o.records })!, { readonly: true })
   try {
-    const known = records.db.prepare('SELECT host FROM run_hosts UNION SELECT host FROM hosts').pluck().all() as string[]
-    const hosts = await selectedHosts(o, known)
-    const id = which === 'last' ? lastRun(records.db, hosts) : Number(which)
-    const run = id === undefined ? undefined : readRun(records.db, id, hosts)
-    if (!run) throw new InputError(which === 'last' ? `no runs recorded${hosts ? ' for these hosts' : ''} in ${records.path}` : `run #${which} is not in the record at ${records.path}`)
+    const hosts = await selectedHosts(o, records.hostNames())
+    const id = which === 'last' ? records.lastRunId(hosts) : Number(which)
+    const found = id === undefined ? undefined : records.run(id, hosts)
+    if (!found) throw new InputError(which === 'last' ? `no runs recorded${hosts ? ' for these hosts' : ''} in ${records.path}` : `run #${which} is not in the record at ${records.path}`)
+    const run = worstFirst(found)
     return print(o.json ? jsonText(run) : formatRun(run, o.values.diff === true))
   } finally {
     records.close()
   }
 }
 
-// The newest run (that touched one of `hosts`, when given).
-export function lastRun(db: Database, hosts?: Set<string>): number | undefined {
-  const row = hosts
-    ? db.prepare('SELECT MAX(run_id) FROM run_hosts WHERE host IN (SELECT value FROM json_each(?))').pluck().get(JSON.stringify([...hosts]))
-    : db.prepare('SELECT MAX(id) FROM runs').pluck().get()
-  return typeof row === 'number' ? row : undefined
-}
-
-// The run, its hosts worst first (then in run order), each with its tasks in the order they ran.
-export function readRun(db: Database, id: number, hosts?: Set<string>): RunDetail | undefined {
-  const run = db.prepare(`SELECT id, playbook, command, user, started_at AS startedAt, ended_at AS endedAt, exit_code AS exitCode,
-    check_mode AS "check", limit_pattern AS "limit", tags FROM runs WHERE id = ?`).get(id) as (Omit<RunRow, 'check'> & { check: number }) | undefined
-  if (!run) return undefined
-  const rows = (db.prepare(`SELECT host, status, ok, changed, failed, skipped, unreachable, message FROM run_hosts WHERE run_id = ? ORDER BY rowid`)
-    .all(id) as Array<Omit<HostRow, 'tasks'>>).filter((h) => !hosts || hosts.has(h.host))
-  const tasks = db.prepare(`SELECT play, role, task, status, changed, duration_ms AS durationMs, message, diff FROM task_results
-    WHERE run_id = ? AND host = ? ORDER BY seq`)
-  const sorted = rows.map((h, i) => ({ h, i })).sort((a, b) => (ORDER[a.h.status] ?? 5) - (ORDER[b.h.status] ?? 5) || a.i - b.i)
-  return {
-    ...run,
-    check: run.check === 1,
-    hosts: sorted.map(({ h }) => ({
-      ...h,
-      tasks: (tasks.all(id, h.host) as Array<Omit<TaskRow, 'changed'> & { changed: number }>).map((t) => ({ ...t, changed: t.changed === 1 })),
-    })),
-  }
+// Worst first (then in run order): what the admin has to act on comes at the top.
+export function worstFirst(run: RunDetail): RunDetail {
+  const sorted = run.hosts.map((h, i) => ({ h, i })).sort((a, b) => (ORDER[a.h.status] ?? 5) - (ORDER[b.h.status] ?? 5) || a.i - b.i)
+  return { ...run, hosts: sorted.map(({ h }) => h) }
 }
 
 // The recorded rows cross terminalData here, where they become text: a seat's bytes are shown, never obeyed.

@@ -1,6 +1,7 @@
 import { InputError } from '../errors.ts'
 import { SECRET_NAME } from '../vars.ts'
-import { NoRecordsError, openRecords } from './db.ts'
+import type { RoleState } from './rows.ts'
+import { NoRecordsError, openRecords } from './store.ts'
 
 // `--stale`: a role reruns on a host only when something it depends on changed there since it last
 // succeeded (kernel, image manifest, variables, its own code), or when it never succeeded or last failed.
@@ -13,15 +14,8 @@ export interface Selection {
 
 export type Select = (host: string, role: string, inputs: Record<string, unknown>) => Selection
 
-// One row of role_state (src/records/schema.ts), as read.
-export interface RoleRecord {
-  lastStatus: string
-  lastRunId: number
-  successRunId: number | null
-  successAt: string | null
-  // JSON, as the recorder stored it (null: a success recorded without inputs).
-  successInputs: string | null
-}
+// What the verdict reads of a role's row on a host.
+export type RoleRecord = Pick<RoleState, 'lastStatus' | 'lastRunId' | 'successRunId' | 'successAt' | 'successInputs'>
 
 // Outcomes after which a role runs again whatever its inputs: it did not finish its work last time.
 const UNFINISHED = new Set(['failed', 'unreachable', 'interrupted'])
@@ -115,9 +109,7 @@ export function staleSelector(path: string | undefined, now = new Date()): Selec
     throw new InputError(`--stale: cannot read the run record ${path}: ${err instanceof Error ? err.message : String(err)}`)
   }
   try {
-    const all = records.db.prepare(`SELECT host, role, last_status AS lastStatus, last_run_id AS lastRunId, success_run_id AS successRunId,
-      success_at AS successAt, success_inputs AS successInputs FROM role_state`).all() as Array<RoleRecord & { host: string; role: string }>
-    for (const { host, role, ...record } of all) rows.set(`${host}\0${role}`, record)
+    for (const { host, role, ...record } of records.roleStates()) rows.set(`${host}\0${role}`, record)
   } catch (err) {
     throw new InputError(`--stale: cannot read the run record ${path}: ${err instanceof Error ? err.message : String(err)}`)
   } finally {

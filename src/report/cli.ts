@@ -3,7 +3,8 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { InputError } from '../errors.ts'
 import { writeAtomic } from '../output/atomic.ts'
-import { openRecords, recordsPath } from '../records/db.ts'
+import { recordsPath } from '../records/path.ts'
+import { openRecords } from '../records/store.ts'
 import { readReport } from './data.ts'
 import { renderReport } from './html.ts'
 import { hostSelector } from './select.ts'
@@ -38,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   const records = openRecords(recordsPath({ records: o.records })!, { readonly: true })
   let html: string
   try {
-    const data = readReport(records.db, {
+    const data = readReport(records, {
       records: records.path,
       select: hostSelector(inventory, o.limit, cwd),
       ...(o.limit ? { pattern: o.limit } : {}),

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError } from '../../src/errors.ts'
 import { parseOptions } from '../../src/options.ts'
-import { openRecords } from '../../src/records/db.ts'
+import Database from 'better-sqlite3'
+import { openRecords } from '../../src/records/store.ts'
 import { magicPacket, parseMac, probeTcp, sendPackets, wake, wolDestination, type WakeHost } from '../../src/wake/index.ts'
 
 // Wake-on-LAN without a lab: packet bytes, input checks, the sender and the wait, all on loopback.
@@ -106,11 +107,12 @@ test('the SSH probe: an open port answers, a closed one does not, both quickly',
 // A record with the MACs of earlier runs, as the recorder leaves it.
 function recordWith(macs: Record<string, string[] | null>): string {
   const path = join(tempDir(), 'runs.db')
-  const records = openRecords(path)
+  openRecords(path).close()
+  const db = new Database(path)
   for (const [host, list] of Object.entries(macs)) {
-    records.db.prepare('INSERT INTO hosts (host, macs) VALUES (?, ?)').run(host, list ? JSON.stringify(list) : null)
+    db.prepare('INSERT INTO hosts (host, macs) VALUES (?, ?)').run(host, list ? JSON.stringify(list) : null)
   }
-  records.close()
+  db.close()
   return path
 }
 
