@@ -3,10 +3,11 @@ import { existsSync, readFileSync } from 'node:fs'
 import { homedir, userInfo } from 'node:os'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { InputError } from './errors.ts'
+import { inventorySources } from './inventory/default.ts'
 import { Redactor } from './engine/redact.ts'
 import { terminalText } from './output/terminal-text.ts'
 import { ROOT } from './root.ts'
-import { parseOptions, USAGE, type Options } from './options.ts'
+import { parseOptions, usage, type Options } from './options.ts'
 import type { RunOptions } from './engine/run.ts'
 import type { Reporter } from './engine/events.ts'
 import type { Play } from './playbook/index.ts'
@@ -31,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
   if (command) return (await command()).main(argv.slice(1))
   const o = parseOptions(argv)
   verbosity = o.verbosity
-  if (o.help) return print(USAGE)
+  if (o.help) return print(usage(Object.keys(SUBCOMMANDS)))
   if (o.version) return print(`labplay ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`)
   const playbook = findPlaybook(o.playbook!)
   const cwd = process.cwd()
@@ -39,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   const [{ loadInventory }, { loadPlaybook, parseExtraVars, mergeVars }, { RoleCatalog, roleDirs }] = await Promise.all([
     import('./inventory/index.ts'), import('./playbook/index.ts'), import('./engine/roles.ts'),
   ])
-  const inventory = await loadInventory(o.inventories.length ? o.inventories : [defaultInventory()], { cwd })
+  const inventory = await loadInventory(inventorySources(o.inventories, cwd, 'run'), { cwd })
   for (const entry of [...inventory.groups.values(), ...inventory.hosts.values()]) secrets.addVars({ ...entry.vars, ...entry.fileVars })
   const extraVars = mergeVars(...o.extraVars.map((e) => parseExtraVars(e, cwd)))
   secrets.addVars(extraVars)
@@ -67,12 +68,13 @@ async function main(argv: string[]): Promise<number> {
   return run(o, playbook, plays, { ...base, becomePassword })
 }
 
-// `labplay history|show|report …`: read the run record; each parses its own options. Loaded on demand:
-// the record's SQLite binding costs start-up time that a playbook run without it does not pay.
+// `labplay NAME …`: a subcommand is one entry here, a module whose main(argv) parses its own options
+// (src/option-table.ts) and returns the exit code; --help lists the names. Loaded on demand: the record's
+// SQLite binding costs start-up time that a playbook run without it does not pay.
 const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
-  history: () => import('./records/history.ts'),
-  show: () => import('./records/show.ts'),
-  report: () => import('./report/cli.ts'),
+  history: () => import('./commands/history.ts'),
+  show: () => import('./commands/show.ts'),
+  report: () => import('./commands/report.ts'),
 }
 
 // The run record's view of this run: where, and the command line with its secrets masked.
@@ -136,11 +138,6 @@ function findPlaybook(name: string): string {
     }
   }
   throw new InputError(`playbook '${name}' not found (looked at ./${name} and in playbooks/)`)
-}
-
-function defaultInventory(): string {
-  for (const dir of [process.cwd(), ROOT]) if (existsSync(join(dir, 'inventory'))) return join(dir, 'inventory')
-  throw new InputError('no inventory: ./inventory does not exist; name one with -i')
 }
 
 // Every line the CLI writes outside the views (listings, errors, warnings) may quote an input file or a

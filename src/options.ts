@@ -76,9 +76,9 @@ function splitTags(value: string): string[] {
   return value.split(',').map((t) => t.trim()).filter(Boolean)
 }
 
-// --help: the table's lines between what labplay does and what its exit codes mean.
-export const USAGE = `usage: labplay PLAYBOOK [options]
-       labplay history|show|report [options]   (see labplay history --help)
+// --help: the subcommands' names, then the table's lines between what labplay does and what its exit codes mean.
+export const usage = (subcommands: readonly string[]): string => `usage: labplay PLAYBOOK [options]
+       labplay ${subcommands.join('|')} [options]   (see labplay ${subcommands[0]} --help)
 
 Runs a playbook (a path, or a name looked up in ./playbooks/) on the hosts of an inventory.
 

@@ -1,6 +1,6 @@
 import test from 'ava'
 import { InputError } from '../../src/errors.ts'
-import { DEFAULT_FORKS, parseOptions, USAGE } from '../../src/options.ts'
+import { DEFAULT_FORKS, parseOptions, usage } from '../../src/options.ts'
 
 test('ansible-playbook spellings parse to the same options', (t) => {
   const o = parseOptions(['site.yml', '-i', 'a.ini', '-i', 'h1,h2,', '-l', 'm5:!m5-03', '-t', 'kvm-module,udpcast', '--skip-tags', 'x', '-CD', '-f', '7', '-e', 'a=1', '-e', '@v.yml', '-u', 'admin', '--private-key', 'k', '-b', '-vvv'])
@@ -68,6 +68,8 @@ test('-v is counted in one place: -v, -vv, -Cvvv and --verbose add up', (t) => {
 })
 
 test('--help comes from the same table: every option, its default, and what -f limits', (t) => {
+  const USAGE = usage(['history', 'show', 'report'])
+  t.regex(USAGE, /^ {7}labplay history\|show\|report \[options\] {3}\(see labplay history --help\)$/m)
   for (const line of ['-i, --inventory SRC', '--skip-tags TAGS', '--host-key-checking strict|accept-new|off', '--list-hosts | --list-tasks', '-v, -vv, -vvv', '-h, --help | --version']) {
     t.true(USAGE.includes(line), line)
   }

@@ -6,10 +6,10 @@ import { join } from 'node:path'
 import type { HostSummary, Reporter, RunEvent, RunSummary, TaskRef, TaskResult } from '../../src/engine/events.ts'
 import { recordsPath } from '../../src/records/path.ts'
 import { NoRecordsError, openRecords } from '../../src/records/store.ts'
-import { formatRun } from '../../src/records/history.ts'
+import { formatRun } from '../../src/commands/history.ts'
 import { bound, commandLine, createRecorder, hostStatus, KERNEL_LIMIT, MACS_LIMIT, MESSAGE_LIMIT, type RecorderOptions } from '../../src/records/recorder.ts'
 import { DIFF_LIMIT } from '../../src/records/schema.ts'
-import { worstFirst } from '../../src/records/show.ts'
+import { worstFirst } from '../../src/commands/show.ts'
 import type { Facts } from '../../src/sdk/facts.types.ts'
 
 // The recorder fed with synthetic events: what lands in which table, when, and what never does.

@@ -1,30 +1,34 @@
 import { basename } from 'node:path'
 import { InputError } from '../errors.ts'
-import { count, duration, localTime, parseReader, selectedHosts } from './args.ts'
-import { recordsPath } from './path.ts'
-import type { RunLine } from './rows.ts'
-import { NoRecordsError, openRecords, type Records } from './store.ts'
+import { flag, helpLines, parseTable, whole } from '../option-table.ts'
+import { formatDuration } from '../output/text.ts'
 import { jsonText, terminalData } from '../output/terminal-text.ts'
+import { recordsPath } from '../records/path.ts'
+import type { RunLine } from '../records/rows.ts'
+import { NoRecordsError, openRecords, type Records } from '../records/store.ts'
+import { localTime, print, READER_OPTIONS, selectedHosts } from './reader.ts'
+
+const OPTIONS = {
+  limit: { ...READER_OPTIONS.limit, help: 'only runs that touched these hosts (Ansible pattern, resolved against the inventory)' },
+  last: whole(['-n', '--last'], 'N', 'this many runs', 20),
+  inventory: READER_OPTIONS.inventory,
+  records: READER_OPTIONS.records,
+  json: flag(['--json'], 'machine-readable: one JSON array'),
+  help: READER_OPTIONS.help,
+}
 
 export const HISTORY_USAGE = `usage: labplay history [-l PATTERN] [-n N] [--json] [-i INVENTORY] [--records PATH]
 
 Recent runs, newest first, one line each: number, start (local time), duration, playbook, limit,
 hosts by outcome, exit code, user. \`labplay show NUMBER\` tells one run host by host.
 
-  -l, --limit PATTERN   only runs that touched these hosts (Ansible pattern, resolved against the inventory)
-  -n, --last N          this many runs (default ${20})
-  -i, --inventory SRC   inventory for -l's groups (repeatable; default ./inventory when it exists)
-      --records PATH    the run record (default $LABPLAY_RECORDS, else ~/.local/state/labplay/runs.db)
-      --json            machine-readable: one JSON array
-  -h, --help
-`
+${helpLines(OPTIONS, 24)}`
 
 // `labplay history …` → exit code; reads the record read-only.
 export async function main(argv: string[]): Promise<number> {
-  const o = parseReader('history', argv, { last: { type: 'string', short: 'n' } })
+  const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay history --help')
   if (o.help) return print(HISTORY_USAGE)
-  if (o.positionals.length) throw new InputError(`unexpected argument '${o.positionals[0]}' (see labplay history --help)`)
-  const last = count(o.values.last, '--last', 20)
+  if (positionals.length) throw new InputError(`unexpected argument '${positionals[0]}' (see labplay history --help)`)
   const path = recordsPath({ records: o.records })!
   let records: Records
   try {
@@ -36,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const hosts = await selectedHosts(o, records.hostNames())
-    const runs = records.runs(last, hosts)
+    const runs = records.runs(o.last, hosts)
     if (o.json) return print(jsonText(runs))
     if (!runs.length) return print(`no runs recorded${hosts ? ' for these hosts' : ''} in ${records.path}\n`)
     return print(runs.map(formatRun).join('\n') + '\n')
@@ -49,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
 // The recorded row crosses terminalData here, where it becomes text.
 export function formatRun(line: RunLine): string {
   const r = terminalData(line)
-  const parts = [`#${r.id}`, localTime(r.startedAt), r.durationMs === null ? '-' : duration(r.durationMs), basename(r.playbook)]
+  const parts = [`#${r.id}`, localTime(r.startedAt), r.durationMs === null ? '-' : formatDuration(r.durationMs), basename(r.playbook)]
   if (r.limit) parts.push(`-l ${r.limit}`)
   if (r.tags) parts.push(`-t ${r.tags}`)
   if (r.check) parts.push('check')
@@ -62,9 +66,4 @@ export function formatRun(line: RunLine): string {
   }
   parts.push(r.user)
   return parts.join('  ')
-}
-
-function print(text: string): number {
-  process.stdout.write(text)
-  return 0
 }
