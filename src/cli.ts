@@ -94,14 +94,15 @@ async function run(o: Options, playbook: string, plays: Play[], base: BaseOption
   const [{ runPlaybook }, output] = await Promise.all([import('./engine/run.ts'), import('./output/index.ts')])
   const toStdout = o.json !== '-'
   const tty = toStdout && process.stdout.isTTY === true
-  // --stale reads the record before anything else (a missing record is bad input: exit 5, no host touched).
-  const select = o.stale ? (await import('./records/stale.ts')).staleSelector((await import('./records/path.ts')).recordsPath(o)) : undefined
+  // --stale reads the record before anything else (a missing record is bad input: exit 5, no host touched);
+  // the options refuse --stale and --wake with --no-records, so both have a record path.
+  const select = o.stale ? (await import('./records/stale.ts')).staleSelector((await import('./records/path.ts')).recordsPath(o)!) : undefined
   // --wake before the record and the live view start: bad --wake input leaves no run behind, and
   // Ctrl-C while waiting leaves at once (exit 99), since no host has been touched yet.
   if (o.wake) {
     const [{ wake, wakeHosts }, { recordsPath }] = await Promise.all([import('./wake/index.ts'), import('./records/path.ts')])
     const stream = toStdout ? process.stdout : process.stderr
-    await wake(wakeHosts(plays, base), { records: recordsPath(o), timeoutS: o.wakeTimeoutS, signal: abort.signal, write: (line) => say(stream, line) })
+    await wake(wakeHosts(plays, base), { records: recordsPath(o)!, timeoutS: o.wakeTimeoutS, signal: abort.signal, write: (line) => say(stream, line) })
   }
   const reporter = await recorded(o, process.argv.slice(2), playbook, output.createReporter({
     stream: toStdout ? process.stdout : process.stderr,

@@ -94,11 +94,10 @@ export function formatWhen(iso: string, now = new Date()): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`
 }
 
-// The `select` of RunOptions for `--stale`, from the run record at `path` (undefined: --no-records). The
-// role_state table is read once, up front, and the file closed: a room of 250 hosts × 5 roles is a few
-// hundred rows, and the run's own recorder then has the file to itself. Throws InputError before any host.
-export function staleSelector(path: string | undefined, now = new Date()): Select {
-  if (path === undefined) throw new InputError('--stale compares with the run record: it cannot be used with --no-records')
+// The `select` of RunOptions for `--stale`, from the run record at `path` (the options refuse --stale with
+// --no-records). The role_state table is read once, up front, and the file closed: a room of 250 hosts × 5
+// roles is a few hundred rows, and the run's own recorder then has the file to itself. Throws InputError before any host.
+export function staleSelector(path: string, now = new Date()): Select {
   const rows = new Map<string, RoleRecord>()
   let records
   try {

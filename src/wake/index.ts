@@ -25,8 +25,8 @@ export interface WakeHost {
 }
 
 export interface WakeOptions {
-  // recordsPath(): undefined with --no-records.
-  records: string | undefined
+  // recordsPath() (the options refuse --wake with --no-records).
+  records: string
   timeoutS: number
   // The CLI's interrupt: stops the wait at once.
   signal: AbortSignal
@@ -63,9 +63,8 @@ export function wakeHosts(plays: PlaySpec[], opts: PrepareOptions): WakeHost[] {
 }
 
 // MACs recorded for `hosts` at their last contact (hosts.macs); a host never reached has none.
-// Errors (no record file, --no-records) are InputErrors raised before any host is touched.
-export function recordedMacs(records: string | undefined, hosts: string[]): Map<string, string[]> {
-  if (records === undefined) throw new InputError('--wake needs the run record (the MACs come from earlier runs): it cannot be used with --no-records')
+// No record file is an InputError raised before any host is touched.
+export function recordedMacs(records: string, hosts: string[]): Map<string, string[]> {
   let store
   try {
     store = openRecords(records, { readonly: true })
