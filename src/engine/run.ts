@@ -5,10 +5,10 @@ import { connectSsh } from '../connection/ssh.ts'
 import type { Connection } from '../connection/types.ts'
 import { UnreachableError } from '../connection/types.ts'
 import { OutputLimitError } from '../connection/output-limit.ts'
-import { InputError } from '../errors.ts'
 import type { Play as PlaySpec } from '../playbook/index.ts'
 import { FACTS_LIMIT, FACTS_SCRIPT, parseFacts } from '../sdk/facts.ts'
-import { HostContext, newRecord, tagged, TaskFailed, TaskSkipped } from '../sdk/host.ts'
+import { HostContext, newRecord, tagged } from '../sdk/host.ts'
+import { TaskFailed } from '../sdk/outcome.ts'
 import type { Play } from '../sdk/host.ts'
 import { Barrier } from './barrier.ts'
 import { Redactor } from './redact.ts'
@@ -18,6 +18,7 @@ import { allRefs, roleApplies, type PlannedTask } from './plan.ts'
 import { batches, preparePlay, type PreparedPlay, type PrepareOptions } from './prepare.ts'
 import type { Target } from './targets.ts'
 import { roleCodeHash, roleInputs, type RoleInputs } from './role-inputs.ts'
+import { endOf, Interrupted, taskResult } from './task-end.ts'
 
 export interface RunOptions extends PrepareOptions {
   playbook: string
@@ -43,8 +44,6 @@ export interface RunOutcome {
   // Hosts for the retry file: failed, unreachable, or cut off by an interrupt.
   retry: string[]
 }
-
-class Interrupted extends Error {}
 
 interface Arrival {
   ctx: HostContext
@@ -298,9 +297,9 @@ class Run {
         message = ctx.record.messages.join('; ') || undefined
       }
     } catch (err) {
-      ;[status, message] = this.classify(err)
+      ;[status, message] = endOf(err, this.opts)
     }
-    const result = this.result(ctx, status, message, started)
+    const result = taskResult(ctx.record, status, message, started, this.redactor)
     this.finishTask(play, state, ref, result)
     return result
   }
@@ -309,28 +308,6 @@ class Run {
     const own = play.plan.handlers.get(ref.role)
     for (const name of ctx.record.notified) {
       if (!own?.has(name)) throw new TaskFailed(`notify: role '${ref.role}' has no handler '${name}'`)
-    }
-  }
-
-  private classify(err: unknown): [HostStatus, string] {
-    if (err instanceof TaskSkipped) return ['skipped', err.message]
-    if (err instanceof UnreachableError) return ['unreachable', err.message]
-    if (err instanceof Interrupted) throw err
-    if (this.opts.signal.aborted) throw new Interrupted()
-    const e = err instanceof Error ? err : new Error(String(err))
-    const plain = e instanceof TaskFailed || e instanceof InputError || e instanceof OutputLimitError || e.name === 'StepError' || e.name === 'WhenError'
-    return ['failed', plain || this.opts.verbosity < 3 ? e.message : (e.stack ?? e.message)]
-  }
-
-  private result(ctx: HostContext, status: HostStatus, message: string | undefined, started: number): TaskResult {
-    const { diffs, warnings } = ctx.record
-    return {
-      status,
-      changed: status === 'changed',
-      durationMs: Math.round(performance.now() - started),
-      ...(message ? { message } : {}),
-      ...(diffs.length ? { diff: diffs.map((d) => this.redactor.diff(d, ctx.record.readSecret)) } : {}),
-      ...(warnings.length ? { warnings } : {}),
     }
   }
 
@@ -391,7 +368,7 @@ class Run {
         if (!this.opts.signal.aborted) await task.once!(ctxPlay)
       } catch (err) {
         try {
-          failedAll = this.classify(err)
+          failedAll = endOf(err, this.opts)
         } catch {
           failedAll = ['failed', 'interrupted']
         }
@@ -403,7 +380,7 @@ class Run {
       const [status, message]: [HostStatus, string | undefined] = gated
         ? gated
         : failedAll ?? (failure ? ['failed', failure] : [a.ctx.record.changed ? 'changed' : 'ok', a.ctx.record.messages.join('; ') || undefined])
-      a.result = this.result(a.ctx, status, message, started)
+      a.result = taskResult(a.ctx.record, status, message, started, this.redactor)
     }
   }
 }

@@ -1,6 +1,6 @@
 import { quote } from './quote.ts'
 import type { PrimitiveIO } from './primitives/types.ts'
-import { StepError } from './primitives/types.ts'
+import { StepError } from './outcome.ts'
 
 export interface FileSum {
   sha256: string

@@ -4,10 +4,10 @@ import type { Connection, ExecResult } from '../connection/types.ts'
 import type { Vars } from '../vars.ts'
 import type { Facts } from './facts.types.ts'
 import type { FileDiff, Outcome, PrimitiveIO } from './primitives/types.ts'
-import { StepError } from './primitives/types.ts'
 import * as primitives from './primitives/index.ts'
 import { shell } from './shell.ts'
 import { checksum, type FileSum } from './checksum.ts'
+import { StepError, TaskFailed, TaskSkipped } from './outcome.ts'
 import { watchSecretReads } from './secret-reads.ts'
 
 // As zx's `$`: a template runs a command; called with limits first, it returns the same kind of
@@ -17,10 +17,6 @@ export interface Tagged {
   (limits: CommandLimits): Tagged
 }
 type Args<F> = F extends (io: PrimitiveIO, ...rest: infer A) => Promise<Outcome> ? A : never
-
-// The task ended on purpose: fail and skip unwind the task like exceptions, with a status.
-export class TaskFailed extends Error {}
-export class TaskSkipped extends Error {}
 
 // What one task did on one host; the engine turns it into a TaskResult.
 export interface TaskRecord {

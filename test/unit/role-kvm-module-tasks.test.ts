@@ -1,6 +1,7 @@
 import test from 'ava'
 import type { Connection, ExecResult } from '../../src/connection/types.ts'
-import { HostContext, TaskSkipped } from '../../src/sdk/host.ts'
+import { HostContext } from '../../src/sdk/host.ts'
+import { TaskSkipped } from '../../src/sdk/outcome.ts'
 import { isPlayTask, type HostTask } from '../../src/sdk/role.ts'
 import role from '../../roles/kvm-module/index.ts'
 import { FACTS } from './primitive-harness.ts'
