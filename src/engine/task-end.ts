@@ -16,6 +16,11 @@ export function endOf(err: unknown, run: { signal: AbortSignal; verbosity: numbe
   return [status, expected || run.verbosity < 3 ? e.message : (e.stack ?? e.message)]
 }
 
+// A task's body returned: changed or ok, with what it said.
+export function finished(record: TaskRecord): [HostStatus, string | undefined] {
+  return [record.changed ? 'changed' : 'ok', record.messages.join('; ') || undefined]
+}
+
 // What the output, the recap and the record get of one task on one host; its diffs pass the redactor.
 export function taskResult(record: TaskRecord, status: HostStatus, message: string | undefined, started: number, redactor: Redactor): TaskResult {
   const { diffs, warnings } = record

@@ -78,7 +78,7 @@ export interface Host<V extends Vars = Vars> {
   // Free text for the live view of a long step.
   progress(text: string): void
   // A fact about this host worth remembering after the run (the image version it holds…): kept in the
-  // run record (the report and --changed-since-last-run read it). key: ^[a-z][a-z0-9_.-]*$, value ≤ 1000 chars.
+  // run record (the report reads it). key: ^[a-z][a-z0-9_.-]*$, value ≤ 1000 chars.
   state(key: string, value: string): void
 }
 
@@ -111,19 +111,38 @@ export interface HostOptions {
   state?: (key: string, value: string) => void
 }
 
-// A host context bound to one connection; `record` is swapped by the engine for every task.
-export class HostContext implements Host<Vars> {
-  record: TaskRecord = newRecord()
+// What a task starts with: its commands' timeout, and the host's facts once they are read.
+export interface TaskStart {
   timeoutMs: number
+  facts?: Facts
+}
+
+// A host context bound to one connection, for one role on one host; each task begins with beginTask.
+export class HostContext implements Host<Vars> {
+  private current: TaskRecord = newRecord()
+  private timeoutMs: number
   readonly probe: Tagged
   readonly run: Tagged
   private readonly watchedVars: Vars
 
   constructor(private readonly opts: HostOptions) {
     this.timeoutMs = opts.timeoutMs
-    this.watchedVars = watchSecretReads(opts.vars, () => (this.record.readSecret = true))
+    this.watchedVars = watchSecretReads(opts.vars, () => (this.current.readSecret = true))
     this.probe = tagged((command, limits) => this.exec(command, { ...limits, mutating: false }))
     this.run = tagged((command, limits) => this.exec(command, { ...limits, mutating: true }))
+  }
+
+  // The engine's one way in: a new task starts here, with a fresh record of what it does (returned).
+  beginTask(start: TaskStart): TaskRecord {
+    this.current = newRecord()
+    this.timeoutMs = start.timeoutMs
+    if (start.facts) this.opts.facts = start.facts
+    return this.current
+  }
+
+  // What the current task did so far.
+  get record(): Readonly<TaskRecord> {
+    return this.current
   }
 
   get name(): string {
@@ -141,9 +160,6 @@ export class HostContext implements Host<Vars> {
   get facts(): Facts {
     if (!this.opts.facts) throw new TaskFailed('facts were not gathered (gather_facts: false) but this task reads them')
     return this.opts.facts
-  }
-  set facts(facts: Facts) {
-    this.opts.facts = facts
   }
 
   async exec(command: string, call: ExecCall & { mutating: boolean }): Promise<ExecResult> {
@@ -163,9 +179,9 @@ export class HostContext implements Host<Vars> {
       throw new TaskFailed(`maxOutputBytes: expected a whole number from 1 to ${MAX_OUTPUT_BYTES}, got ${String(maxOutputBytes)}`)
     }
     if (call.mutating) {
-      this.record.changed = true
+      this.current.changed = true
       if (this.check) {
-        this.record.messages.push(`would run: ${firstLine(command)}`)
+        this.current.messages.push(`would run: ${firstLine(command)}`)
         return { code: 0, stdout: '', stderr: '' }
       }
     }
@@ -198,17 +214,17 @@ export class HostContext implements Host<Vars> {
   }
 
   private apply(outcome: Outcome): Outcome {
-    if (outcome.changed) this.record.changed = true
-    if (outcome.diff?.text) this.record.diffs.push(outcome.diff)
-    if (outcome.message && outcome.changed) this.record.messages.push(outcome.message)
+    if (outcome.changed) this.current.changed = true
+    if (outcome.diff?.text) this.current.diffs.push(outcome.diff)
+    if (outcome.message && outcome.changed) this.current.messages.push(outcome.message)
     return outcome
   }
 
   // A primitive's run marks the task changed only through its outcome, not through exec's flag.
   private async primitive<A extends unknown[]>(fn: (io: PrimitiveIO, ...args: A) => Promise<Outcome>, args: A): Promise<Outcome> {
-    const before = this.record.changed
+    const before = this.current.changed
     const outcome = await fn(this.io(), ...args)
-    this.record.changed = before
+    this.current.changed = before
     return this.apply(outcome)
   }
 
@@ -236,11 +252,11 @@ export class HostContext implements Host<Vars> {
   }
 
   notify(handler: string): void {
-    this.record.notified.add(handler)
+    this.current.notified.add(handler)
   }
   changed(message?: string): void {
-    this.record.changed = true
-    if (message) this.record.messages.push(message)
+    this.current.changed = true
+    if (message) this.current.messages.push(message)
   }
   fail(message: string): never {
     throw new TaskFailed(message)
@@ -249,7 +265,7 @@ export class HostContext implements Host<Vars> {
     throw new TaskSkipped(message)
   }
   warn(message: string): void {
-    this.record.warnings.push(message)
+    this.current.warnings.push(message)
   }
   progress(text: string): void {
     this.opts.progress(text)
