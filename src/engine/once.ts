@@ -14,6 +14,20 @@ export interface Arrival {
   result?: TaskResult
 }
 
+// What host tasks handed to their role's play-scoped steps (h.share → play.shared), for one batch of a play:
+// by host name and role, so it never depends on which context object the engine keeps.
+export class PlayShared {
+  private readonly values = new Map<string, unknown>()
+
+  set(host: string, role: string, key: string, value: unknown): void {
+    this.values.set(`${host}\0${role}\0${key}`, value)
+  }
+
+  get(host: string, role: string, key: string): unknown {
+    return this.values.get(`${host}\0${role}\0${key}`)
+  }
+}
+
 // What a play-scoped step needs of the run.
 export interface OnceRun {
   check: boolean
@@ -29,7 +43,7 @@ export interface OnceRun {
 
 // A task with `once`: all hosts of the batch have arrived (or left); it runs a single time for the healthy
 // ones and decides for each (play.failHost). A throw fails every participant; gated hosts are skipped.
-export async function runOnce(task: PlannedTask, play: string, arrivals: Arrival[], run: OnceRun): Promise<void> {
+export async function runOnce(task: PlannedTask, play: string, arrivals: Arrival[], shared: PlayShared, run: OnceRun): Promise<void> {
   const started = performance.now()
   const gates = new Map(arrivals.map((a) => [a, safeGate(a.gate)]))
   const participants = arrivals.filter((a) => gates.get(a) === undefined)
@@ -56,6 +70,7 @@ export async function runOnce(task: PlannedTask, play: string, arrivals: Arrival
     local: tagged((command, limits) => local(command, true, { ...limits, mutating: true })),
     localExec: (command, call) => local(command, call.mutating, call),
     failHost: (h, message) => failures.set(h, message),
+    shared: <T>(h: Host, key: string) => shared.get(h.name, task.ref.role, key) as T | undefined,
     progress: (text) => run.emit({ type: 'progress', task: task.ref, text }),
   }
   let failedAll: [HostStatus, string] | undefined

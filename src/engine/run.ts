@@ -12,7 +12,7 @@ import { Barrier } from './barrier.ts'
 import { Redactor } from './redact.ts'
 import type { HostStatus, Reporter, RunSummary, TaskRef, TaskResult } from './events.ts'
 import { exitCode, newHostState, tally, type HostState } from './host-state.ts'
-import { runOnce, type Arrival } from './once.ts'
+import { runOnce, PlayShared, type Arrival } from './once.ts'
 import { allRefs, roleApplies } from './plan.ts'
 import { batches, preparePlay, type PreparedPlay, type PrepareOptions } from './prepare.ts'
 import { RoleSelection, type RoleSelect } from './role-selection.ts'
@@ -108,17 +108,18 @@ class Run {
       }
       this.emit({ type: 'play-start', play: play.spec.name, hosts: batch, tasks: allRefs(play.plan), batch: groups.length > 1 ? { index, count: groups.length } : undefined })
       const barriers = new Map<number, Barrier<Arrival>>()
+      const shared = new PlayShared()
       const once = { ...this.opts, local: this.local, redactor: this.redactor, emit: this.emit }
       for (const task of play.plan.tasks) {
-        if (task.once) barriers.set(task.ref.index, new Barrier<Arrival>(batch.length, (arrivals) => runOnce(task, play.spec.name, arrivals, once)))
+        if (task.once) barriers.set(task.ref.index, new Barrier<Arrival>(batch.length, (arrivals) => runOnce(task, play.spec.name, arrivals, shared, once)))
       }
-      await Promise.all(batch.map((h) => this.hostPipeline(play, this.hosts.get(h)!, barriers)))
+      await Promise.all(batch.map((h) => this.hostPipeline(play, this.hosts.get(h)!, barriers, shared)))
       this.emit({ type: 'play-end', play: play.spec.name })
     }
   }
 
   // One host through the play's tasks; leaves every barrier it will not reach.
-  private async hostPipeline(play: PreparedPlay, state: HostState, barriers: Map<number, Barrier<Arrival>>): Promise<void> {
+  private async hostPipeline(play: PreparedPlay, state: HostState, barriers: Map<number, Barrier<Arrival>>, shared: PlayShared): Promise<void> {
     const tasks = play.plan.tasks
     const reached = new Set<number>()
     const notified = new Set<string>()
@@ -131,7 +132,7 @@ class Run {
     }
     const context = async (roleIndex: number) => {
       let ctx = contexts.get(roleIndex)
-      if (!ctx) contexts.set(roleIndex, (ctx = await this.context(play, state, roleIndex)))
+      if (!ctx) contexts.set(roleIndex, (ctx = await this.context(play, state, roleIndex, shared)))
       return ctx
     }
     try {
@@ -213,7 +214,8 @@ class Run {
     }
   }
 
-  private async context(play: PreparedPlay, state: HostState, roleIndex: number): Promise<HostContext> {
+  private async context(play: PreparedPlay, state: HostState, roleIndex: number, shared: PlayShared): Promise<HostContext> {
+    const role = play.spec.roles[roleIndex]!.role
     const conn = await state.conn!
     return new HostContext({
       name: state.name,
@@ -230,6 +232,7 @@ class Run {
         if (task) this.emit({ type: 'progress', task, text })
       },
       state: (key, value) => this.emit({ type: 'host-state', host: state.name, key, value }),
+      share: (key, value) => shared.set(state.name, role, key, value),
     })
   }
 

@@ -80,6 +80,9 @@ export interface Host<V extends Vars = Vars> {
   // A fact about this host worth remembering after the run (the image version it holds…): kept in the
   // run record (the report reads it). key: ^[a-z][a-z0-9_.-]*$, value ≤ 1000 chars.
   state(key: string, value: string): void
+  // Hand a value to this role's play-scoped steps: `play.shared(h, key)` returns it for this host, until
+  // the play ends (what a host task found, for the `once` step after it). Another role never sees it.
+  share(key: string, value: unknown): void
 }
 
 // A play-scoped step sees every healthy host and decides for each.
@@ -92,6 +95,8 @@ export interface Play<V extends Vars = Vars> {
   localExec(command: string, opts: ExecCall & { mutating: boolean }): Promise<ExecResult>
   // Mark one host failed without stopping the others.
   failHost(host: Host<V>, message: string): void
+  // What this role's host tasks handed to this step with h.share(key, value) on `host`; undefined if none.
+  shared<T = unknown>(host: Host<V>, key: string): T | undefined
   progress(text: string): void
 }
 
@@ -109,6 +114,8 @@ export interface HostOptions {
   progress: (text: string) => void
   // Where h.state reports go (the engine emits a host-state event); absent: nowhere.
   state?: (key: string, value: string) => void
+  // Where h.share values go (the engine keeps them for the play's `once` steps); absent: nowhere.
+  share?: (key: string, value: unknown) => void
 }
 
 // What a task starts with: its commands' timeout, and the host's facts once they are read.
@@ -269,6 +276,9 @@ export class HostContext implements Host<Vars> {
   }
   progress(text: string): void {
     this.opts.progress(text)
+  }
+  share(key: string, value: unknown): void {
+    this.opts.share?.(key, value)
   }
   state(key: string, value: string): void {
     if (typeof key !== 'string' || !STATE_KEY.test(key)) throw new TaskFailed(`h.state: key ${JSON.stringify(key)}: expected a lowercase letter, then letters, digits, '_', '.' or '-'`)
