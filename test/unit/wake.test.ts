@@ -1,4 +1,5 @@
 import test from 'ava'
+import Database from 'better-sqlite3'
 import { createSocket, type Socket } from 'node:dgram'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
@@ -6,7 +7,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError } from '../../src/errors.ts'
 import { parseOptions } from '../../src/options.ts'
-import Database from 'better-sqlite3'
 import { openRecords } from '../../src/records/store.ts'
 import { magicPacket, parseMac, probeTcp, sendPackets, wake, wolDestination, type WakeHost } from '../../src/wake/index.ts'
 
