@@ -1,4 +1,5 @@
 import type { Connection } from '../connection/types.ts'
+import type { Facts } from '../sdk/facts.types.ts'
 import { tagged, type Host, type HostContext, type Play, type TaskRecord } from '../sdk/host.ts'
 import type { HostStatus, RunEvent, TaskResult } from './events.ts'
 import type { PlannedTask } from './plan.ts'
@@ -8,6 +9,8 @@ import { endOf, finished, taskResult } from './task-end.ts'
 // One host at a play-scoped step's barrier.
 export interface Arrival {
   ctx: HostContext
+  // The host's facts (the step may read h.facts on every host).
+  facts: Facts | undefined
   // Why this host sits the step out (a false or failing role condition, --stale), if it does.
   gate: () => string | undefined
   // Set by runOnce: the host's result of the step.
@@ -50,7 +53,7 @@ export async function runOnce(task: PlannedTask, play: string, arrivals: Arrival
   const timeoutMs = task.timeoutMs ?? run.timeoutMs
   const records = new Map<Arrival, TaskRecord>()
   for (const a of arrivals) {
-    records.set(a, a.ctx.beginTask({ timeoutMs }))
+    records.set(a, a.ctx.beginTask({ timeoutMs, facts: a.facts }))
     run.emit({ type: 'task-start', host: a.ctx.name, task: task.ref })
   }
   const failures = new Map<Host, string>()

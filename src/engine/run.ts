@@ -151,7 +151,7 @@ class Run {
         const vars = play.roleVars.get(state.name)![roleIndex]!
         const roleGate = () => (roleApplies(task.roleRef.when, { ...vars, facts: state.facts }) ? undefined : 'role condition is false') ?? unchanged
         if (task.once) {
-          const arrival: Arrival = { ctx, gate: roleGate }
+          const arrival: Arrival = { ctx, facts: state.facts, gate: roleGate }
           reached.add(task.ref.index)
           await barriers.get(task.ref.index)!.arrive(arrival)
           this.finishTask(play, state, task.ref, arrival.result!)

@@ -20,6 +20,8 @@ test('h.share → play.shared: per host, per role, per batch; a host whose task 
   hosts: all
   serial: 2
   roles:
+    - role: peeker
+      vars: ${JSON.stringify({ out })}
     - role: sharer
       vars: ${JSON.stringify({ out, tag: 'a', skip_on: 'h2' })}
     - role: peeker
@@ -38,11 +40,13 @@ test('h.share → play.shared: per host, per role, per batch; a host whose task 
   })
   t.is(outcome.summary.exitCode, 0)
   t.deepEqual(readFileSync(out, 'utf8').trim().split('\n'), [
+    'peeker h1=none/facts h2=none/facts',
     'sharer h1=h1:a h2=none',
-    'peeker h1=none h2=none',
+    'peeker h1=none/facts h2=none/facts',
     'sharer h1=h1:b h2=h2:b',
+    'peeker h3=none/facts',
     'sharer h3=h3:a',
-    'peeker h3=none',
+    'peeker h3=none/facts',
     'sharer h3=h3:b',
   ])
 })
