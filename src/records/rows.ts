@@ -1,19 +1,23 @@
 // The run record's rows as the store (src/records/store.ts) reads and writes them: camelCase, booleans
 // as booleans, JSON columns parsed. Times are ISO-8601 UTC strings; null is a column SQLite left empty.
 
-// One run as `labplay history` lists it (and --json prints it): its hosts counted by outcome.
-export interface RunLine {
+// A run's own row: what was run, by whom, when, and how it ended (null: not finished).
+export interface RunRow {
   id: number
   playbook: string
   command: string
   user: string
   startedAt: string
   endedAt: string | null
-  durationMs: number | null
   exitCode: number | null
   check: boolean
   limit: string | null
   tags: string | null
+}
+
+// One run as `labplay history` lists it (and --json prints it): its hosts counted by outcome.
+export interface RunLine extends RunRow {
+  durationMs: number | null
   hosts: number
   ok: number
   changed: number
@@ -48,17 +52,7 @@ export interface RunHost {
 }
 
 // One run as `labplay show` tells it.
-export interface RunDetail {
-  id: number
-  playbook: string
-  command: string
-  user: string
-  startedAt: string
-  endedAt: string | null
-  exitCode: number | null
-  check: boolean
-  limit: string | null
-  tags: string | null
+export interface RunDetail extends RunRow {
   hosts: RunHost[]
 }
 
