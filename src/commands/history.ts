@@ -17,6 +17,7 @@ const OPTIONS = {
   help: READER_OPTIONS.help,
 }
 
+// `labplay history --help`.
 export const HISTORY_USAGE = `usage: labplay history [-l PATTERN] [-n N] [--json] [-i INVENTORY] [--records PATH]
 
 Recent runs, newest first, one line each: number, start (local time), duration, playbook, limit,

@@ -9,6 +9,7 @@ import { readReport } from '../report/data.ts'
 import { renderReport } from '../report/html.ts'
 import { print, READER_OPTIONS, readerInventory } from './reader.ts'
 
+// Where the page goes without -o: the folder the admin is in.
 export const DEFAULT_REPORT_FILE = 'labplay-report.html'
 
 const OPTIONS = {
@@ -19,6 +20,7 @@ const OPTIONS = {
   help: READER_OPTIONS.help,
 }
 
+// `labplay report --help`.
 export const REPORT_USAGE = `usage: labplay report [-l PATTERN] [-i INVENTORY] [--records PATH] [-o FILE.html]
 
 Writes one self-contained HTML page about the recorded runs: the room (hosts × roles, coloured by

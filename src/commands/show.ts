@@ -17,6 +17,7 @@ const OPTIONS = {
   help: READER_OPTIONS.help,
 }
 
+// `labplay show --help`.
 export const SHOW_USAGE = `usage: labplay show RUN [-l PATTERN] [-D] [--json] [-i INVENTORY] [--records PATH]
 
 One recorded run: its command line, user, times and exit code, then each host (failed and

@@ -6,8 +6,14 @@ import type { HostState } from './host-state.ts'
 import { roleCodeHash, roleInputs, type RoleInputs } from './role-inputs.ts'
 import type { RoleCatalog } from './roles.ts'
 
-// --stale's verdict for a role on a host, given its inputs: whether it runs there, and why (src/records/stale.ts).
-export type RoleSelect = (host: string, role: string, inputs: Record<string, unknown>) => { run: boolean; reason: string }
+// Whether a role runs on a host, and why (what changed, or since when nothing did).
+export interface Selection {
+  run: boolean
+  reason: string
+}
+
+// --stale's verdict for a role on a host, given its inputs (src/records/stale.ts staleSelector).
+export type RoleSelect = (host: string, role: string, inputs: Record<string, unknown>) => Selection
 
 // Once per host and role, before the role's first task: its inputs (always: the run record keeps them),
 // then --stale's verdict. Inputs that cannot be computed (the role's own inputs() threw) run the role.

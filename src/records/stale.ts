@@ -1,3 +1,4 @@
+import type { RoleSelect, Selection } from '../engine/role-selection.ts'
 import { InputError } from '../errors.ts'
 import { SECRET_NAME } from '../vars.ts'
 import type { RoleState } from './rows.ts'
@@ -6,13 +7,6 @@ import { NoRecordsError, openRecords } from './store.ts'
 // `--stale`: a role reruns on a host only when something it depends on changed there since it last
 // succeeded (kernel, image manifest, variables, its own code), or when it never succeeded or last failed.
 // The verdict always says why, so an admin can trust the skips.
-
-export interface Selection {
-  run: boolean
-  reason: string
-}
-
-export type Select = (host: string, role: string, inputs: Record<string, unknown>) => Selection
 
 // What the verdict reads of a role's row on a host.
 export type RoleRecord = Pick<RoleState, 'lastStatus' | 'lastRunId' | 'successRunId' | 'successAt' | 'successInputs'>
@@ -97,7 +91,7 @@ export function formatWhen(iso: string, now = new Date()): string {
 // The `select` of RunOptions for `--stale`, from the run record at `path` (the options refuse --stale with
 // --no-records). The role_state table is read once, up front, and the file closed: a room of 250 hosts × 5
 // roles is a few hundred rows, and the run's own recorder then has the file to itself. Throws InputError before any host.
-export function staleSelector(path: string, now = new Date()): Select {
+export function staleSelector(path: string, now = new Date()): RoleSelect {
   const rows = new Map<string, RoleRecord>()
   let records
   try {
