@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openRecords } from '../src/records/db.ts'
+import { openRecords } from '../src/records/store.ts'
 import { readReport } from '../src/report/data.ts'
 import { renderReport } from '../src/report/html.ts'
 import { openReport } from '../test/helpers/report-browser.ts'
@@ -17,7 +17,7 @@ try {
   writeReportFixture(db, { now, rooms: [{ name: 'm5', seats: 18 }] })
   const records = openRecords(db, { readonly: true })
   // The path shown is the default one, as a lab admin would see it.
-  const html = renderReport(readReport(records.db, { records: '~/.local/state/labplay/runs.db', pattern: 'm5', now }))
+  const html = renderReport(readReport(records, { records: '~/.local/state/labplay/runs.db', pattern: 'm5', now }))
   records.close()
   const file = join(dir, 'report.html')
   writeFileSync(file, html)

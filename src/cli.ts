@@ -3,10 +3,11 @@ import { existsSync, readFileSync } from 'node:fs'
 import { homedir, userInfo } from 'node:os'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { InputError } from './errors.ts'
+import { inventorySources } from './inventory/default.ts'
 import { Redactor } from './engine/redact.ts'
 import { terminalText } from './output/terminal-text.ts'
 import { ROOT } from './root.ts'
-import { parseOptions, USAGE, type Options } from './options.ts'
+import { parseOptions, usage, type Options } from './options.ts'
 import type { RunOptions } from './engine/run.ts'
 import type { Reporter } from './engine/events.ts'
 import type { Play } from './playbook/index.ts'
@@ -30,7 +31,8 @@ async function main(argv: string[]): Promise<number> {
   const command = SUBCOMMANDS[argv[0] ?? '']
   if (command) return (await command()).main(argv.slice(1))
   const o = parseOptions(argv)
-  if (o.help) return print(USAGE)
+  verbosity = o.verbosity
+  if (o.help) return print(usage(Object.keys(SUBCOMMANDS)))
   if (o.version) return print(`labplay ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`)
   const playbook = findPlaybook(o.playbook!)
   const cwd = process.cwd()
@@ -40,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   ])
   const vault = await commandKeyring({ vaultIds: o.vaultIds, passwordFiles: o.vaultPasswordFiles, askVaultPass: o.askVaultPass }, cwd)
   const playbookDir = dirname(playbook)
-  const inventory = await loadInventory(o.inventories.length ? o.inventories : [defaultInventory()], { cwd, vault, playbookDir })
+  const inventory = await loadInventory(inventorySources(o.inventories, cwd, 'run'), { cwd, vault, playbookDir })
   const varsDirs = [...inventory.varsDirs.inventory, ...inventory.varsDirs.playbook]
   for (const entry of [...inventory.groups.values(), ...inventory.hosts.values(), ...varsDirs.flatMap((d) => [...d.groups.values(), ...d.hosts.values()])]) secrets.addVars(literals(entry.vars))
   const extraVars = mergeVars(...o.extraVars.map((e) => parseExtraVars(e, cwd, vault)))
@@ -71,18 +73,19 @@ async function main(argv: string[]): Promise<number> {
   return run(o, playbook, plays, { ...base, becomePassword })
 }
 
-// `labplay history|show|report …`: read the run record; each parses its own options. Loaded on demand:
-// the record's SQLite binding costs start-up time that a playbook run without it does not pay.
+// `labplay NAME …`: a subcommand is one entry here, a module whose main(argv) parses its own options
+// (src/option-table.ts) and returns the exit code; --help lists the names. Loaded on demand: the record's
+// SQLite binding costs start-up time that a playbook run without it does not pay.
 const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
-  history: () => import('./records/history.ts'),
-  show: () => import('./records/show.ts'),
-  report: () => import('./report/cli.ts'),
+  history: () => import('./commands/history.ts'),
+  show: () => import('./commands/show.ts'),
+  report: () => import('./commands/report.ts'),
   inventory: () => import('./inventory/cli.ts'),
 }
 
 // The run record's view of this run: where, and the command line with its secrets masked.
 async function recorded(o: Options, argv: string[], playbook: string, reporter: Reporter): Promise<Reporter> {
-  const path = (await import('./records/db.ts')).recordsPath(o)
+  const path = (await import('./records/path.ts')).recordsPath(o)
   if (!path) return reporter
   const { createRecorder, commandLine } = await import('./records/recorder.ts')
   return createRecorder(reporter, {
@@ -97,14 +100,15 @@ async function run(o: Options, playbook: string, plays: Play[], base: BaseOption
   const [{ runPlaybook }, output] = await Promise.all([import('./engine/run.ts'), import('./output/index.ts')])
   const toStdout = o.json !== '-'
   const tty = toStdout && process.stdout.isTTY === true
-  // --stale reads the record before anything else (a missing record is bad input: exit 5, no host touched).
-  const select = o.stale ? (await import('./records/stale.ts')).staleSelector((await import('./records/db.ts')).recordsPath(o)) : undefined
+  // --stale reads the record before anything else (a missing record is bad input: exit 5, no host touched);
+  // the options refuse --stale and --wake with --no-records, so both have a record path.
+  const select = o.stale ? (await import('./records/stale.ts')).staleSelector((await import('./records/path.ts')).recordsPath(o)!) : undefined
   // --wake before the record and the live view start: bad --wake input leaves no run behind, and
   // Ctrl-C while waiting leaves at once (exit 99), since no host has been touched yet.
   if (o.wake) {
-    const [{ wake, wakeHosts }, { recordsPath }] = await Promise.all([import('./wake/index.ts'), import('./records/db.ts')])
+    const [{ wake, wakeHosts }, { recordsPath }] = await Promise.all([import('./wake/index.ts'), import('./records/path.ts')])
     const stream = toStdout ? process.stdout : process.stderr
-    await wake(wakeHosts(plays, base), { records: recordsPath(o), timeoutS: o.wakeTimeoutS, signal: abort.signal, write: (line) => say(stream, line) })
+    await wake(wakeHosts(plays, base), { records: recordsPath(o)!, timeoutS: o.wakeTimeoutS, signal: abort.signal, write: (line) => say(stream, line) })
   }
   const reporter = await recorded(o, process.argv.slice(2), playbook, output.createReporter({
     stream: toStdout ? process.stdout : process.stderr,
@@ -143,11 +147,6 @@ function findPlaybook(name: string): string {
   throw new InputError(`playbook '${name}' not found (looked at ./${name} and in playbooks/)`)
 }
 
-function defaultInventory(): string {
-  for (const dir of [process.cwd(), ROOT]) if (existsSync(join(dir, 'inventory'))) return join(dir, 'inventory')
-  throw new InputError('no inventory: ./inventory does not exist; name one with -i')
-}
-
 // Values as written: a template is not a secret (its rendered value is, once rendered: src/revealed.ts).
 function literals(vars: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(vars).filter(([, v]) => !(typeof v === 'string' && v.includes('{{'))))
@@ -164,12 +163,13 @@ function print(text: string): number {
   return 0
 }
 
-const verbose = process.argv.filter((a) => /^-v+$/.test(a)).reduce((n, a) => n + a.length - 1, 0)
+// -v as the options counted it (-vvv shows stack traces); 0 until they are parsed.
+let verbosity = 0
 // Exit only once stdout has drained, so piped output is never cut short.
 const exit = (code: number) => process.stdout.write('', () => process.exit(code))
 main(process.argv.slice(2)).then(exit, (err: unknown) => {
   const input = err instanceof InputError
   say(process.stderr, secrets.text(`ERROR: ${input ? err.format() : err instanceof Error ? err.message : String(err)}\n`))
-  if (verbose >= 3 && err instanceof Error && err.stack) say(process.stderr, secrets.text(`${err.stack}\n`))
+  if (verbosity >= 3 && err instanceof Error && err.stack) say(process.stderr, secrets.text(`${err.stack}\n`))
   exit(input ? 5 : 1)
 })

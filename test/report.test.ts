@@ -2,7 +2,7 @@ import test from 'ava'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openRecords } from '../src/records/db.ts'
+import { openRecords } from '../src/records/store.ts'
 import { readReport } from '../src/report/data.ts'
 import { renderReport } from '../src/report/html.ts'
 import { openReport } from './helpers/report-browser.ts'
@@ -23,7 +23,7 @@ test('the fixture room in chromium: room table, failed cell, reboot, unreachable
   const db = join(dir, 'runs.db')
   const { hosts } = writeReportFixture(db, { now: new Date() })
   const records = openRecords(db, { readonly: true })
-  const html = renderReport(readReport(records.db, { records: db }))
+  const html = renderReport(readReport(records, { records: db }))
   records.close()
   const file = join(dir, 'report.html')
   writeFileSync(file, html)

@@ -2,11 +2,15 @@ import { defineRole, stampPath, type Host } from 'labplay'
 import { readSettings, type Settings } from './settings.ts'
 import { deliver } from './transfer.ts'
 
-// What the first task found on each host, for the play-scoped task that follows it.
-const found = new WeakMap<Host, { settings: Settings; right: boolean }>()
+// What the first task found on each host, handed to the play-scoped task that follows it (h.share).
+interface Copy {
+  settings: Settings
+  right: boolean
+}
+const COPY = 'copy'
 
 // Reads the manifest (a clear failure when it is wrong) and hashes this host's copy (stat-cached).
-async function inspect(h: Host): Promise<{ settings: Settings; right: boolean }> {
+async function inspect(h: Host): Promise<Copy> {
   let settings: Settings
   try {
     settings = readSettings(h.vars)
@@ -16,7 +20,7 @@ async function inspect(h: Host): Promise<{ settings: Settings; right: boolean }>
   const sum = await h.sha256(settings.final)
   const right = sum?.sha256 === settings.manifest.sha256 && sum.size === settings.manifest.size
   const seen = { settings, right }
-  found.set(h, seen)
+  h.share(COPY, seen)
   return seen
 }
 
@@ -69,7 +73,7 @@ export default defineRole({
       once: async (play) => {
         const targets: Array<{ host: Host; settings: Settings }> = []
         for (const host of play.hosts) {
-          const seen = found.get(host)
+          const seen = play.shared<Copy>(host, COPY)
           if (!seen) play.failHost(host, 'the copy was not checked (the task before this one did not run)')
           else if (!seen.right) targets.push({ host, settings: seen.settings })
         }

@@ -1,26 +1,26 @@
-import { dirname } from 'node:path'
 import pLimit from 'p-limit'
 import { connectLocal } from '../connection/local.ts'
 import { connectSsh } from '../connection/ssh.ts'
 import type { Connection } from '../connection/types.ts'
 import { UnreachableError } from '../connection/types.ts'
 import { OutputLimitError } from '../connection/output-limit.ts'
-import { InputError } from '../errors.ts'
 import type { Play as PlaySpec } from '../playbook/index.ts'
 import { FACTS_LIMIT, FACTS_SCRIPT, parseFacts } from '../sdk/facts.ts'
-import { HostContext, newRecord, tagged, TaskFailed, TaskSkipped } from '../sdk/host.ts'
-import type { Play } from '../sdk/host.ts'
+import { HostContext, type TaskRecord } from '../sdk/host.ts'
+import { TaskFailed } from '../sdk/outcome.ts'
 import { Barrier } from './barrier.ts'
 import { Redactor } from './redact.ts'
 import type { HostStatus, Reporter, RunSummary, TaskRef, TaskResult } from './events.ts'
 import { exitCode, newHostState, tally, type HostState } from './host-state.ts'
-import { allRefs, roleApplies, type PlannedTask } from './plan.ts'
+import { runOnce, PlayShared, type Arrival } from './once.ts'
+import { allRefs, roleApplies } from './plan.ts'
 import { batches, connectionVars, preparePlay, type PreparedPlay, type PrepareOptions } from './prepare.ts'
+import { RoleSelection, type RoleSelect } from './role-selection.ts'
 import { PlayScopes } from './scope.ts'
 import type { LazyVars } from '../playbook/index.ts'
 import type { Vars } from '../vars.ts'
 import type { Target } from './targets.ts'
-import { roleCodeHash, roleInputs, type RoleInputs } from './role-inputs.ts'
+import { endOf, finished, Interrupted, taskResult } from './task-end.ts'
 
 export interface RunOptions extends PrepareOptions {
   playbook: string
@@ -36,9 +36,8 @@ export interface RunOptions extends PrepareOptions {
   reporter: Reporter
   signal: AbortSignal
   connect?: (target: Target) => Promise<Connection>
-  // --stale: given a role's inputs on a host, whether it runs there, and why (src/records/stale.ts).
-  // run: false skips every task of the role on that host with `reason` as the message.
-  select?: (host: string, role: string, inputs: Record<string, unknown>) => { run: boolean; reason: string }
+  // --stale: run: false skips every task of the role on that host with `reason` as the message.
+  select?: RoleSelect
 }
 
 export interface RunOutcome {
@@ -46,8 +45,6 @@ export interface RunOutcome {
   // Hosts for the retry file: failed, unreachable, or cut off by an interrupt.
   retry: string[]
 }
-
-class Interrupted extends Error {}
 
 // A role reference on one host: its context, and the variables its `when` sees (rendered once facts are read).
 interface RoleContext {
@@ -57,13 +54,6 @@ interface RoleContext {
   scope: LazyVars
   // Why its variables could not be rendered on this host: every task of the role fails with it.
   error?: unknown
-}
-
-interface Arrival {
-  ctx: HostContext
-  // Why this host sits the step out (a false or failing role condition), if it does.
-  gate: () => string | undefined
-  result?: TaskResult
 }
 
 // Validates every play against the inventory, then runs them; throws InputError before any contact.
@@ -82,14 +72,14 @@ class Run {
   private readonly limit: ReturnType<typeof pLimit>
   private readonly local = connectLocal('localhost')
   private readonly startedAt = new Date()
-  // Role name → sha256 of its folder, computed once per run (role inputs).
-  private readonly codes = new Map<string, string>()
+  private readonly selection: RoleSelection
 
   constructor(
     private readonly opts: RunOptions,
     private readonly redactor: Redactor,
   ) {
     this.limit = pLimit(Math.max(1, opts.forks))
+    this.selection = new RoleSelection(opts.catalog, opts.select, this.emit, (inputs) => redactor.value(inputs))
   }
 
   async execute(plays: PreparedPlay[]): Promise<RunOutcome> {
@@ -131,16 +121,18 @@ class Run {
       }
       this.emit({ type: 'play-start', play: play.spec.name, hosts: batch, tasks: allRefs(play.plan), batch: groups.length > 1 ? { index, count: groups.length } : undefined })
       const barriers = new Map<number, Barrier<Arrival>>()
+      const shared = new PlayShared()
+      const once = { ...this.opts, local: this.local, redactor: this.redactor, emit: this.emit }
       for (const task of play.plan.tasks) {
-        if (task.once) barriers.set(task.ref.index, new Barrier<Arrival>(batch.length, (arrivals) => this.runOnce(play, task, arrivals)))
+        if (task.once) barriers.set(task.ref.index, new Barrier<Arrival>(batch.length, (arrivals) => runOnce(task, play.spec.name, arrivals, shared, once)))
       }
-      await Promise.all(batch.map((h) => this.hostPipeline(play, this.hosts.get(h)!, barriers)))
+      await Promise.all(batch.map((h) => this.hostPipeline(play, this.hosts.get(h)!, barriers, shared)))
       this.emit({ type: 'play-end', play: play.spec.name })
     }
   }
 
   // One host through the play's tasks; leaves every barrier it will not reach.
-  private async hostPipeline(play: PreparedPlay, state: HostState, barriers: Map<number, Barrier<Arrival>>): Promise<void> {
+  private async hostPipeline(play: PreparedPlay, state: HostState, barriers: Map<number, Barrier<Arrival>>, shared: PlayShared): Promise<void> {
     const tasks = play.plan.tasks
     const reached = new Set<number>()
     const notified = new Set<string>()
@@ -149,20 +141,20 @@ class Run {
     // Role reference → why --stale leaves it out on this host (undefined: it runs); decided once, before its first task.
     const staleWhy = new Map<number, string | undefined>()
     const stale = (roleIndex: number, vars: Vars) => {
-      if (!staleWhy.has(roleIndex)) staleWhy.set(roleIndex, this.selectRole(play, state, roleIndex, vars))
+      if (!staleWhy.has(roleIndex)) staleWhy.set(roleIndex, this.selection.skipReason(state, play.spec.roles[roleIndex]!.role, vars, state.facts))
       return staleWhy.get(roleIndex)
     }
     const context = async (roleIndex: number) => {
       let role = contexts.get(roleIndex)
-      if (!role) contexts.set(roleIndex, (role = await this.context(play, state, roleIndex, scopes)))
+      if (!role) contexts.set(roleIndex, (role = await this.context(play, state, roleIndex, scopes, shared)))
       return role
     }
     try {
       await this.step(() => this.connect(play, state))
       const facts = play.plan.facts
       if (facts) {
-        const ctx = this.hostContext(state, {}, await state.conn!)
-        await this.step(() => this.runTask(play, state, facts, ctx, () => undefined, () => this.gatherFacts(state, ctx), undefined))
+        const ctx = this.hostContext(state, '', {}, await state.conn!, shared)
+        await this.step(() => this.runTask(play, state, facts, ctx, () => undefined, () => this.gatherFacts(state), undefined))
         if (state.dead) return
       }
       for (const task of tasks) {
@@ -176,14 +168,14 @@ class Run {
           return unchanged
         }
         if (task.once) {
-          const arrival: Arrival = { ctx, gate: roleGate }
+          const arrival: Arrival = { ctx, facts: state.facts, gate: roleGate }
           reached.add(task.ref.index)
           await barriers.get(task.ref.index)!.arrive(arrival)
           this.finishTask(play, state, task.ref, arrival.result!)
         } else {
           const gate = () => roleGate() ?? (task.when && !task.when(ctx) ? 'condition is false' : undefined)
           const result = await this.step(() => this.runTask(play, state, task.ref, ctx, gate, () => task.run!(ctx), task.timeoutMs))
-          if (result.status === 'changed') task.notify.forEach((n) => ctx.record.notified.add(n))
+          if (result.status === 'changed') task.notify.forEach((n) => ctx.notify(n))
         }
         for (const name of ctx.record.notified) notified.add(`${task.ref.role}\0${name}`)
         if (state.dead) return
@@ -223,7 +215,7 @@ class Run {
 
   // One round trip; kept for the rest of the run (later plays reuse it). Bounded: a seat's facts are
   // at most FACTS_LIMIT bytes in all and FACT_VALUE_LIMIT a value, or the task fails.
-  private async gatherFacts(state: HostState, ctx: HostContext): Promise<void> {
+  private async gatherFacts(state: HostState): Promise<void> {
     if (!state.facts) {
       const conn = await state.conn!
       const out = await conn.exec(FACTS_SCRIPT, { timeoutMs: this.opts.connectTimeoutMs * 3, maxOutputBytes: FACTS_LIMIT, signal: this.opts.signal }).catch((err: unknown) => {
@@ -237,25 +229,24 @@ class Run {
       }
       this.emit({ type: 'facts', host: state.name, facts: state.facts })
     }
-    ctx.facts = state.facts
   }
 
   // A role's variables on this host, rendered now that its facts are read: those the role declares, and the
   // connection variables (ansible_host…: a role may look at other hosts' addresses).
-  private async context(play: PreparedPlay, state: HostState, roleIndex: number, scopes: PlayScopes): Promise<RoleContext> {
+  private async context(play: PreparedPlay, state: HostState, roleIndex: number, scopes: PlayScopes, shared: PlayShared): Promise<RoleContext> {
+    const role = play.spec.roles[roleIndex]!.role
     const conn = await state.conn!
     const scope = scopes.role(state.name, roleIndex)
-    const declared = Object.keys(this.opts.catalog.defaults(play.spec.roles[roleIndex]!.role))
     try {
       const vars: Vars = connectionVars(state.name, scope)
-      for (const name of declared) vars[name] = scope.get(name)
-      return { ctx: this.hostContext(state, vars, conn), vars, scope }
+      for (const name of Object.keys(this.opts.catalog.defaults(role))) vars[name] = scope.get(name)
+      return { ctx: this.hostContext(state, role, vars, conn, shared), vars, scope }
     } catch (error) {
-      return { ctx: this.hostContext(state, {}, conn), vars: {}, scope, error }
+      return { ctx: this.hostContext(state, role, {}, conn, shared), vars: {}, scope, error }
     }
   }
 
-  private hostContext(state: HostState, vars: Vars, conn: Connection): HostContext {
+  private hostContext(state: HostState, role: string, vars: Vars, conn: Connection, shared: PlayShared): HostContext {
     return new HostContext({
       name: state.name,
       vars,
@@ -271,49 +262,14 @@ class Run {
         if (task) this.emit({ type: 'progress', task, text })
       },
       state: (key, value) => this.emit({ type: 'host-state', host: state.name, key, value }),
+      share: (key, value) => shared.set(state.name, role, key, value),
     })
-  }
-
-  // The role's inputs on this host (always: the run record keeps them), then --stale's verdict: the reason
-  // to skip the role, or undefined. Inputs that cannot be computed (the role's own inputs() threw) run the role.
-  private selectRole(play: PreparedPlay, state: HostState, roleIndex: number, vars: Vars): string | undefined {
-    const role = play.spec.roles[roleIndex]!.role
-    let inputs: RoleInputs
-    try {
-      // Masked as the record would store them: a decrypted value never reaches it, and compares equal next time.
-      inputs = this.redactor.value(roleInputs(this.opts.catalog.get(role), this.roleCode(role), vars, state.facts))
-    } catch (err) {
-      const reason = `its inputs could not be read: ${err instanceof Error ? err.message : String(err)}`
-      this.emit({ type: 'warn', host: state.name, message: `role '${role}': ${reason}` })
-      if (this.opts.select) this.selected(state, role, true, reason)
-      return undefined
-    }
-    this.emit({ type: 'role-inputs', host: state.name, role, inputs })
-    if (!this.opts.select) return undefined
-    const { run, reason } = this.opts.select(state.name, role, inputs)
-    this.selected(state, role, run, reason)
-    return run ? undefined : reason
-  }
-
-  private selected(state: HostState, role: string, run: boolean, reason: string): void {
-    ;(state.summary.selection ??= []).push({ role, run, reason })
-    this.emit({ type: 'role-selected', host: state.name, role, run, reason })
-  }
-
-  private roleCode(role: string): string {
-    let code = this.codes.get(role)
-    if (code === undefined) {
-      const file = this.opts.catalog.file(role)
-      this.codes.set(role, (code = file ? roleCodeHash(dirname(file)) : ''))
-    }
-    return code
   }
 
   // gate: why the task is skipped on this host, if it is; it may throw (a `when` on an undefined variable): failed.
   private async runTask(play: PreparedPlay, state: HostState, ref: TaskRef, ctx: HostContext, gate: () => string | undefined, body: () => unknown, timeoutMs: number | undefined): Promise<TaskResult> {
     const started = performance.now()
-    ctx.record = newRecord()
-    ctx.timeoutMs = timeoutMs ?? this.opts.timeoutMs
+    const record = ctx.beginTask({ timeoutMs: timeoutMs ?? this.opts.timeoutMs, facts: state.facts })
     this.current.set(state.name, ref)
     this.emit({ type: 'task-start', host: state.name, task: ref })
     let status: HostStatus
@@ -325,46 +281,21 @@ class Run {
         message = reason
       } else {
         await body()
-        this.checkNotified(play, ref, ctx)
-        status = ctx.record.changed ? 'changed' : 'ok'
-        message = ctx.record.messages.join('; ') || undefined
+        this.checkNotified(play, ref, record)
+        ;[status, message] = finished(record)
       }
     } catch (err) {
-      ;[status, message] = this.classify(err)
+      ;[status, message] = endOf(err, this.opts)
     }
-    const result = this.result(ctx, status, message, started)
+    const result = taskResult(record, status, message, started, this.redactor)
     this.finishTask(play, state, ref, result)
     return result
   }
 
-  private checkNotified(play: PreparedPlay, ref: TaskRef, ctx: HostContext): void {
+  private checkNotified(play: PreparedPlay, ref: TaskRef, record: TaskRecord): void {
     const own = play.plan.handlers.get(ref.role)
-    for (const name of ctx.record.notified) {
+    for (const name of record.notified) {
       if (!own?.has(name)) throw new TaskFailed(`notify: role '${ref.role}' has no handler '${name}'`)
-    }
-  }
-
-  private classify(err: unknown): [HostStatus, string] {
-    if (err instanceof TaskSkipped) return ['skipped', err.message]
-    if (err instanceof UnreachableError) return ['unreachable', err.message]
-    if (err instanceof Interrupted) throw err
-    if (this.opts.signal.aborted) throw new Interrupted()
-    const e = err instanceof Error ? err : new Error(String(err))
-    const plain = e instanceof TaskFailed || e instanceof InputError || e instanceof OutputLimitError || e.name === 'StepError' || e.name === 'WhenError'
-    // A variable that cannot be rendered says where it was written (file:line), as before any host.
-    if (e instanceof InputError) return ['failed', e.format()]
-    return ['failed', plain || this.opts.verbosity < 3 ? e.message : (e.stack ?? e.message)]
-  }
-
-  private result(ctx: HostContext, status: HostStatus, message: string | undefined, started: number): TaskResult {
-    const { diffs, warnings } = ctx.record
-    return {
-      status,
-      changed: status === 'changed',
-      durationMs: Math.round(performance.now() - started),
-      ...(message ? { message } : {}),
-      ...(diffs.length ? { diff: diffs.map((d) => this.redactor.diff(d, ctx.record.readSecret)) } : {}),
-      ...(warnings.length ? { warnings } : {}),
     }
   }
 
@@ -380,65 +311,4 @@ class Run {
     state.dead = true
     this.emit({ type: 'host-unreachable', host: state.name, message })
   }
-
-  private safeGate(gate: () => string | undefined): [HostStatus, string] | undefined {
-    try {
-      const reason = gate()
-      return reason ? ['skipped', reason] : undefined
-    } catch (err) {
-      return ['failed', err instanceof Error ? err.message : String(err)]
-    }
-  }
-
-  // A play-scoped step: all arrivals wait here; it decides per host.
-  private async runOnce(play: PreparedPlay, task: PlannedTask, arrivals: Arrival[]): Promise<void> {
-    const started = performance.now()
-    const gates = new Map(arrivals.map((a) => [a, this.safeGate(a.gate)]))
-    const participants = arrivals.filter((a) => gates.get(a) === undefined)
-    for (const a of arrivals) {
-      a.ctx.record = newRecord()
-      a.ctx.timeoutMs = task.timeoutMs ?? this.opts.timeoutMs
-      this.emit({ type: 'task-start', host: a.ctx.name, task: task.ref })
-    }
-    const failures = new Map<HostContext, string>()
-    const local = (command: string, mutating: boolean, call: Parameters<Play['localExec']>[1]) => {
-      if (mutating && this.opts.check) return Promise.resolve({ code: 0, stdout: '', stderr: '' })
-      return this.local.exec(command, {
-        ...call,
-        timeoutMs: call.timeoutMs ?? task.timeoutMs ?? this.opts.timeoutMs,
-        maxOutputBytes: call.maxOutputBytes ?? this.opts.maxOutputBytes,
-        signal: this.opts.signal,
-      })
-    }
-    const ctxPlay: Play = {
-      name: play.spec.name,
-      hosts: participants.map((a) => a.ctx),
-      check: this.opts.check,
-      local: tagged((command, limits) => local(command, true, { ...limits, mutating: true })),
-      localExec: (command, call) => local(command, call.mutating, call),
-      failHost: (h, message) => failures.set(h as HostContext, message),
-      progress: (text) => this.emit({ type: 'progress', task: task.ref, text }),
-    }
-    let failedAll: [HostStatus, string] | undefined
-    if (participants.length > 0) {
-      try {
-        if (!this.opts.signal.aborted) await task.once!(ctxPlay)
-      } catch (err) {
-        try {
-          failedAll = this.classify(err)
-        } catch {
-          failedAll = ['failed', 'interrupted']
-        }
-      }
-    }
-    for (const a of arrivals) {
-      const failure = failures.get(a.ctx)
-      const gated = gates.get(a)
-      const [status, message]: [HostStatus, string | undefined] = gated
-        ? gated
-        : failedAll ?? (failure ? ['failed', failure] : [a.ctx.record.changed ? 'changed' : 'ok', a.ctx.record.messages.join('; ') || undefined])
-      a.result = this.result(a.ctx, status, message, started)
-    }
-  }
 }
-

@@ -5,13 +5,11 @@ import { ExprError } from './expr-lex.ts'
 import { parseExpr } from './expr-parse.ts'
 import type { When } from './types.ts'
 
-// A `when` that parsed but cannot be decided for a host (undefined variable, string compared with number).
-export class WhenError extends Error {
-  constructor(
-    message: string,
-    readonly place: Place,
-  ) {
-    super(message)
+// A `when` that parsed but cannot be decided for a host (undefined variable, string compared with number):
+// bad input met while running, so it fails that host's task (src/sdk/outcome.ts), not the run.
+export class WhenError extends InputError {
+  constructor(message: string, place: Place) {
+    super(message, place)
     this.name = 'WhenError'
   }
 }

@@ -2,8 +2,9 @@ import type { Facts } from '../sdk/facts.types.ts'
 import { MASK } from '../engine/redact.ts'
 import { maskedExtraVars } from '../playbook/extra-vars.ts'
 import type { HostSummary, Reporter, RunEvent, RunSummary, TaskRef } from '../engine/events.ts'
-import { openRecords, type Records } from './db.ts'
+import type { HostEnd } from './rows.ts'
 import { DIFF_LIMIT } from './schema.ts'
+import { openRecords, type Records } from './store.ts'
 
 // What the run record needs that the events do not say.
 export interface RecorderOptions {
@@ -65,11 +66,9 @@ class Recorder implements Reporter {
     this.now = opts.now ?? (() => new Date())
     this.guard(() => {
       this.records = openRecords(opts.path)
-      const { db } = this.records
-      this.runId = db.transaction(() => Number(db.prepare(
-        `INSERT INTO runs (playbook, command, user, started_at, check_mode, limit_pattern, tags)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ).run(opts.playbook, opts.command, opts.user, this.now().toISOString(), opts.check ? 1 : 0, opts.limit ?? null, opts.tags?.length ? opts.tags.join(',') : null).lastInsertRowid))()
+      this.runId = this.records.startRun({
+        playbook: opts.playbook, command: opts.command, user: opts.user, startedAt: this.now().toISOString(), check: opts.check, limit: opts.limit, tags: opts.tags,
+      })
     })
   }
 
@@ -139,61 +138,38 @@ class Recorder implements Reporter {
     }
   }
 
-  // Everything at the end of the run, in one transaction: the record has the whole run or only its start.
+  // Everything at the end of the run, in one transaction (the store's): the record has the whole run or only its start.
   private write(summary: RunSummary): void {
-    const { db } = this.records!
-    const runId = this.runId!
     const endedAt = this.now().toISOString()
-    const q = {
-      run: db.prepare('UPDATE runs SET ended_at = ?, exit_code = ? WHERE id = ?'),
-      host: db.prepare(`INSERT INTO run_hosts (run_id, host, status, ok, changed, failed, skipped, unreachable, message)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      task: db.prepare(`INSERT INTO task_results (run_id, host, seq, play, role, task, status, changed, duration_ms, message, diff)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      last: db.prepare(`INSERT INTO hosts (host, last_run_id, last_run_at, last_status, last_message) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (host) DO UPDATE SET last_run_id = excluded.last_run_id, last_run_at = excluded.last_run_at,
-          last_status = excluded.last_status, last_message = excluded.last_message`),
-      contact: db.prepare(`UPDATE hosts SET contact_run_id = ?, contact_at = ?, facts = ?, kernel_running = ?, kernel_newest = ?, macs = ?
-        WHERE host = ?`),
-      stateOf: db.prepare('SELECT state FROM hosts WHERE host = ?'),
-      state: db.prepare('UPDATE hosts SET state = ? WHERE host = ?'),
-      role: db.prepare(`INSERT INTO role_state (host, role, last_status, last_run_id, last_at) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (host, role) DO UPDATE SET last_status = excluded.last_status, last_run_id = excluded.last_run_id, last_at = excluded.last_at`),
-      success: db.prepare('UPDATE role_state SET success_run_id = ?, success_at = ?, success_inputs = ? WHERE host = ? AND role = ?'),
+    this.records!.finishRun(this.runId!, { endedAt, exitCode: summary.exitCode, hosts: summary.hosts.map((h) => this.hostEnd(h, summary.check)) })
+  }
+
+  // One host's rows, every column bounded.
+  private hostEnd(h: HostSummary, check: boolean): HostEnd {
+    const contact = this.facts.get(h.host)
+    const roles: HostEnd['roles'] = []
+    for (const [role, status] of this.roleStatuses(h)) {
+      if (this.leftOut.has(`${h.host}\0${role}`)) continue
+      const success = status !== 'failed' && status !== 'unreachable' && status !== 'interrupted' && !h.interrupted && !check
+      const inputs = this.inputs.get(`${h.host}\0${role}`)
+      roles.push(success ? { role, status, success: { inputs: inputs ? jsonWithin(inputs, INPUTS_JSON_LIMIT) : null } } : { role, status })
     }
-    db.transaction(() => {
-      q.run.run(endedAt, summary.exitCode, runId)
-      for (const h of summary.hosts) {
-        const status = hostStatus(h)
-        const message = bound(this.hostMessage(h), MESSAGE_LIMIT)
-        q.host.run(runId, h.host, status, h.ok, h.changed, h.failed, h.skipped, h.unreachable, message)
-        h.tasks.forEach((t, seq) => {
-          const diff = t.diff?.length ? bound(t.diff.map((d) => (d.endsWith('\n') ? d : `${d}\n`)).join(''), DIFF_LIMIT) : null
-          q.task.run(runId, h.host, seq, t.play, t.role, t.task, t.status, t.changed ? 1 : 0, t.durationMs, bound(t.message, MESSAGE_LIMIT), diff)
-        })
-        q.last.run(h.host, runId, endedAt, status, message)
-        const contact = this.facts.get(h.host)
-        if (contact) {
-          const { facts, at } = contact
-          q.contact.run(runId, at, jsonWithin(facts, FACTS_JSON_LIMIT), bound(facts.kernel.running, KERNEL_LIMIT), bound(facts.kernel.newestInstalled, KERNEL_LIMIT),
-            JSON.stringify(macs(facts).slice(0, MACS_LIMIT)), h.host)
-        }
-        const reported = this.state.get(h.host)
-        if (reported) {
-          const before = (q.stateOf.get(h.host) as { state: string | null } | undefined)?.state
-          q.state.run(JSON.stringify({ ...parseObject(before), ...reported }), h.host)
-        }
-        for (const [role, roleStatus] of this.roleStatuses(h)) {
-          if (this.leftOut.has(`${h.host}\0${role}`)) continue
-          q.role.run(h.host, role, roleStatus, runId, endedAt)
-          const success = roleStatus !== 'failed' && roleStatus !== 'unreachable' && roleStatus !== 'interrupted'
-          if (success && !h.interrupted && !summary.check) {
-            const inputs = this.inputs.get(`${h.host}\0${role}`)
-            q.success.run(runId, endedAt, inputs ? jsonWithin(inputs, INPUTS_JSON_LIMIT) : null, h.host, role)
-          }
-        }
-      }
-    })()
+    return {
+      host: h.host, status: hostStatus(h), ok: h.ok, changed: h.changed, failed: h.failed, skipped: h.skipped, unreachable: h.unreachable,
+      message: bound(this.hostMessage(h), MESSAGE_LIMIT),
+      tasks: h.tasks.map((t) => ({
+        play: t.play, role: t.role, task: t.task, status: t.status, changed: t.changed, durationMs: t.durationMs, message: bound(t.message, MESSAGE_LIMIT),
+        diff: t.diff?.length ? bound(t.diff.map((d) => (d.endsWith('\n') ? d : `${d}\n`)).join(''), DIFF_LIMIT) : null,
+      })),
+      ...(contact ? {
+        contact: {
+          at: contact.at, facts: jsonWithin(contact.facts, FACTS_JSON_LIMIT), kernelRunning: bound(contact.facts.kernel.running, KERNEL_LIMIT),
+          kernelNewest: bound(contact.facts.kernel.newestInstalled, KERNEL_LIMIT), macs: macs(contact.facts).slice(0, MACS_LIMIT),
+        },
+      } : {}),
+      ...(this.state.has(h.host) ? { state: this.state.get(h.host) } : {}),
+      roles,
+    }
   }
 
   private hostMessage(h: HostSummary): string | undefined {
@@ -261,16 +237,6 @@ function jsonWithin(value: unknown, limit: number): string | null {
     return null // past the longest string JavaScript can make
   }
   return Buffer.byteLength(json) <= limit ? json : null
-}
-
-function parseObject(text: string | null | undefined): Record<string, unknown> {
-  if (!text) return {}
-  try {
-    const v = JSON.parse(text) as unknown
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
-  } catch {
-    return {}
-  }
 }
 
 // The command line as the user typed it, shell-quoted where needed, secrets masked: each -e value by its structure

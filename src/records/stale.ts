@@ -1,27 +1,15 @@
+import type { RoleSelect, Selection } from '../engine/role-selection.ts'
 import { InputError } from '../errors.ts'
 import { SECRET_NAME } from '../vars.ts'
-import { NoRecordsError, openRecords } from './db.ts'
+import type { RoleState } from './rows.ts'
+import { NoRecordsError, openRecords } from './store.ts'
 
 // `--stale`: a role reruns on a host only when something it depends on changed there since it last
 // succeeded (kernel, image manifest, variables, its own code), or when it never succeeded or last failed.
 // The verdict always says why, so an admin can trust the skips.
 
-export interface Selection {
-  run: boolean
-  reason: string
-}
-
-export type Select = (host: string, role: string, inputs: Record<string, unknown>) => Selection
-
-// One row of role_state (src/records/schema.ts), as read.
-export interface RoleRecord {
-  lastStatus: string
-  lastRunId: number
-  successRunId: number | null
-  successAt: string | null
-  // JSON, as the recorder stored it (null: a success recorded without inputs).
-  successInputs: string | null
-}
+// What the verdict reads of a role's row on a host.
+export type RoleRecord = Pick<RoleState, 'lastStatus' | 'lastRunId' | 'successRunId' | 'successAt' | 'successInputs'>
 
 // Outcomes after which a role runs again whatever its inputs: it did not finish its work last time.
 const UNFINISHED = new Set(['failed', 'unreachable', 'interrupted'])
@@ -100,11 +88,10 @@ export function formatWhen(iso: string, now = new Date()): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`
 }
 
-// The `select` of RunOptions for `--stale`, from the run record at `path` (undefined: --no-records). The
-// role_state table is read once, up front, and the file closed: a room of 250 hosts × 5 roles is a few
-// hundred rows, and the run's own recorder then has the file to itself. Throws InputError before any host.
-export function staleSelector(path: string | undefined, now = new Date()): Select {
-  if (path === undefined) throw new InputError('--stale compares with the run record: it cannot be used with --no-records')
+// The `select` of RunOptions for `--stale`, from the run record at `path` (the options refuse --stale with
+// --no-records). The role_state table is read once, up front, and the file closed: a room of 250 hosts × 5
+// roles is a few hundred rows, and the run's own recorder then has the file to itself. Throws InputError before any host.
+export function staleSelector(path: string, now = new Date()): RoleSelect {
   const rows = new Map<string, RoleRecord>()
   let records
   try {
@@ -115,9 +102,7 @@ export function staleSelector(path: string | undefined, now = new Date()): Selec
     throw new InputError(`--stale: cannot read the run record ${path}: ${err instanceof Error ? err.message : String(err)}`)
   }
   try {
-    const all = records.db.prepare(`SELECT host, role, last_status AS lastStatus, last_run_id AS lastRunId, success_run_id AS successRunId,
-      success_at AS successAt, success_inputs AS successInputs FROM role_state`).all() as Array<RoleRecord & { host: string; role: string }>
-    for (const { host, role, ...record } of all) rows.set(`${host}\0${role}`, record)
+    for (const { host, role, ...record } of records.roleStates()) rows.set(`${host}\0${role}`, record)
   } catch (err) {
     throw new InputError(`--stale: cannot read the run record ${path}: ${err instanceof Error ? err.message : String(err)}`)
   } finally {

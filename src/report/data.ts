@@ -1,6 +1,5 @@
-import type Database from 'better-sqlite3'
+import type { Records } from '../records/store.ts'
 import { naturalCompare } from './natural.ts'
-import { readRuns as readRunLines } from '../records/history.ts'
 
 // One role on one host, as role_state last saw it.
 export interface RoleCell {
@@ -77,36 +76,15 @@ export interface ReadOptions {
 
 export const DEFAULT_RUNS = 20
 
-interface HostDbRow {
-  host: string
-  last_run_id: number | null
-  last_run_at: string | null
-  last_status: string | null
-  last_message: string | null
-  contact_at: string | null
-  kernel_running: string | null
-  kernel_newest: string | null
-  state: string | null
+// The record → ReportData, read in one snapshot so a run being recorded meanwhile is seen whole or not at all.
+export function readReport(records: Records, opts: ReadOptions): ReportData {
+  return records.snapshot(() => read(records, opts))
 }
 
-interface RoleDbRow {
-  host: string
-  role: string
-  last_status: string
-  last_run_id: number
-  last_at: string
-  success_at: string | null
-}
-
-// SQL → ReportData. Reads in one transaction so a run being recorded meanwhile is seen whole or not at all.
-export function readReport(db: Database.Database, opts: ReadOptions): ReportData {
-  return db.transaction(() => read(db, opts))()
-}
-
-function read(db: Database.Database, opts: ReadOptions): ReportData {
-  const hostRows = db.prepare(`SELECT host, last_run_id, last_run_at, last_status, last_message, contact_at, kernel_running, kernel_newest, state FROM hosts`).all() as HostDbRow[]
-  // role_state in rowid order is first-seen order (rows are upserted, never replaced): the playbook's order.
-  const roleRows = db.prepare(`SELECT host, role, last_status, last_run_id, last_at, success_at FROM role_state ORDER BY rowid`).all() as RoleDbRow[]
+function read(records: Records, opts: ReadOptions): ReportData {
+  const hostRows = records.hostRecords()
+  // In first-seen order: the playbook's order.
+  const roleRows = records.roleStates()
   const byHost = new Map(hostRows.map((r) => [r.host, r]))
   const recorded = [...new Set([...hostRows.map((r) => r.host), ...roleRows.map((r) => r.host)])]
   const names = [...new Set(opts.select ? opts.select(recorded) : recorded)].sort(naturalCompare)
@@ -117,8 +95,8 @@ function read(db: Database.Database, opts: ReadOptions): ReportData {
   for (const r of roleRows) {
     if (!selected.has(r.host)) continue
     if (!roles.includes(r.role)) roles.push(r.role)
-    const cell: RoleCell = { status: r.last_status, lastAt: r.last_at, lastRunId: r.last_run_id }
-    if (r.success_at) cell.successAt = r.success_at
+    const cell: RoleCell = { status: r.lastStatus, lastAt: r.lastAt, lastRunId: r.lastRunId }
+    if (r.successAt) cell.successAt = r.successAt
     let row = cells.get(r.host)
     if (!row) cells.set(r.host, (row = {}))
     row[r.role] = cell
@@ -128,15 +106,15 @@ function read(db: Database.Database, opts: ReadOptions): ReportData {
     const r = byHost.get(name)
     const row: HostRow = { host: name, rebootPending: false, roles: cells.get(name) ?? {} }
     if (!r) return row
-    assign(row, 'lastStatus', r.last_status)
-    assign(row, 'lastRunId', r.last_run_id)
-    assign(row, 'lastRunAt', r.last_run_at)
-    assign(row, 'lastMessage', r.last_message)
-    assign(row, 'contactAt', r.contact_at)
-    assign(row, 'kernelRunning', r.kernel_running)
-    assign(row, 'kernelNewest', r.kernel_newest)
-    row.rebootPending = !!r.kernel_running && !!r.kernel_newest && r.kernel_running !== r.kernel_newest
-    assign(row, 'image', imageOf(r.state))
+    assign(row, 'lastStatus', r.lastStatus)
+    assign(row, 'lastRunId', r.lastRunId)
+    assign(row, 'lastRunAt', r.lastRunAt)
+    assign(row, 'lastMessage', r.lastMessage)
+    assign(row, 'contactAt', r.contactAt)
+    assign(row, 'kernelRunning', r.kernelRunning)
+    assign(row, 'kernelNewest', r.kernelNewest)
+    row.rebootPending = !!r.kernelRunning && !!r.kernelNewest && r.kernelRunning !== r.kernelNewest
+    assign(row, 'image', r.state.image === undefined || r.state.image === null ? undefined : String(r.state.image))
     return row
   })
 
@@ -165,14 +143,14 @@ function read(db: Database.Database, opts: ReadOptions): ReportData {
     unreachable,
     images,
     lackingNewestImage: newest === undefined ? [] : hosts.filter((h) => h.image !== newest).map((h) => h.host),
-    runs: readRuns(db, opts.select ? selected : undefined, opts.runs ?? DEFAULT_RUNS),
+    runs: runRows(records, opts.select ? selected : undefined, opts.runs ?? DEFAULT_RUNS),
   }
 }
 
 // The last `limit` runs (with a host selection, those that reached one of them), as `labplay history`
 // reads them: host counts become the pills of the page.
-function readRuns(db: Database.Database, selected: Set<string> | undefined, limit: number): RunRow[] {
-  return readRunLines(db, limit, selected).map((r) => {
+function runRows(records: Records, selected: Set<string> | undefined, limit: number): RunRow[] {
+  return records.runs(limit, selected).map((r) => {
     const statuses = Object.fromEntries(HOST_STATUSES.filter((s) => r[s] > 0).map((s) => [s, r[s]]))
     const row: RunRow = { id: r.id, playbook: r.playbook, user: r.user, startedAt: r.startedAt, check: r.check, hosts: r.hosts, statuses }
     assign(row, 'endedAt', r.endedAt)
@@ -183,17 +161,6 @@ function readRuns(db: Database.Database, selected: Set<string> | undefined, limi
 }
 
 const HOST_STATUSES = ['ok', 'changed', 'failed', 'unreachable', 'interrupted'] as const
-
-// hosts.state is a JSON object of h.state() reports; a damaged value is shown as no image, not a crash.
-function imageOf(state: string | null): string | undefined {
-  if (!state) return undefined
-  try {
-    const value = (JSON.parse(state) as Record<string, unknown>)?.image
-    return value === undefined || value === null ? undefined : String(value)
-  } catch {
-    return undefined
-  }
-}
 
 function assign<T, K extends keyof T>(target: T, key: K, value: T[K] | null | undefined): void {
   if (value !== null && value !== undefined) target[key] = value

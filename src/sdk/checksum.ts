@@ -1,6 +1,6 @@
 import { quote } from './quote.ts'
 import type { PrimitiveIO } from './primitives/types.ts'
-import { StepError } from './primitives/types.ts'
+import { StepError } from './outcome.ts'
 import { stampKeyCommand, stampPath } from './stamp.ts'
 
 export interface FileSum {

@@ -1,4 +1,4 @@
-import { StepError } from './primitives/types.ts'
+import { StepError } from './outcome.ts'
 
 // Variables arrive as YAML values or, from `-e k=v` and INI inventories, as strings: a role reads its
 // switches and lists with bool() and list(), so every role (and the engine, and `| bool`) reads them alike.

@@ -4,10 +4,10 @@ import type { Connection, ExecResult } from '../connection/types.ts'
 import type { Vars } from '../vars.ts'
 import type { Facts } from './facts.types.ts'
 import type { FileDiff, Outcome, PrimitiveIO } from './primitives/types.ts'
-import { StepError } from './primitives/types.ts'
 import * as primitives from './primitives/index.ts'
 import { shell } from './shell.ts'
 import { checksum, type FileSum } from './checksum.ts'
+import { StepError, TaskFailed, TaskSkipped } from './outcome.ts'
 import { watchSecretReads } from './secret-reads.ts'
 
 // As zx's `$`: a template runs a command; called with limits first, it returns the same kind of
@@ -17,10 +17,6 @@ export interface Tagged {
   (limits: CommandLimits): Tagged
 }
 type Args<F> = F extends (io: PrimitiveIO, ...rest: infer A) => Promise<Outcome> ? A : never
-
-// The task ended on purpose: fail and skip unwind the task like exceptions, with a status.
-export class TaskFailed extends Error {}
-export class TaskSkipped extends Error {}
 
 // What one task did on one host; the engine turns it into a TaskResult.
 export interface TaskRecord {
@@ -82,8 +78,11 @@ export interface Host<V extends Vars = Vars> {
   // Free text for the live view of a long step.
   progress(text: string): void
   // A fact about this host worth remembering after the run (the image version it holds…): kept in the
-  // run record (the report and --changed-since-last-run read it). key: ^[a-z][a-z0-9_.-]*$, value ≤ 1000 chars.
+  // run record (the report reads it). key: ^[a-z][a-z0-9_.-]*$, value ≤ 1000 chars.
   state(key: string, value: string): void
+  // Hand a value to this role's play-scoped steps: `play.shared(h, key)` returns it for this host, until
+  // the play ends (what a host task found, for the `once` step after it). Another role never sees it.
+  share(key: string, value: unknown): void
 }
 
 // A play-scoped step sees every healthy host and decides for each.
@@ -96,6 +95,8 @@ export interface Play<V extends Vars = Vars> {
   localExec(command: string, opts: ExecCall & { mutating: boolean }): Promise<ExecResult>
   // Mark one host failed without stopping the others.
   failHost(host: Host<V>, message: string): void
+  // What this role's host tasks handed to this step with h.share(key, value) on `host`; undefined if none.
+  shared<T = unknown>(host: Host<V>, key: string): T | undefined
   progress(text: string): void
 }
 
@@ -113,21 +114,42 @@ export interface HostOptions {
   progress: (text: string) => void
   // Where h.state reports go (the engine emits a host-state event); absent: nowhere.
   state?: (key: string, value: string) => void
+  // Where h.share values go (the engine keeps them for the play's `once` steps); absent: nowhere.
+  share?: (key: string, value: unknown) => void
 }
 
-// A host context bound to one connection; `record` is swapped by the engine for every task.
-export class HostContext implements Host<Vars> {
-  record: TaskRecord = newRecord()
+// What a task starts with: its commands' timeout, and the host's facts once they are read.
+export interface TaskStart {
   timeoutMs: number
+  facts?: Facts
+}
+
+// A host context bound to one connection, for one role on one host; each task begins with beginTask.
+export class HostContext implements Host<Vars> {
+  private current: TaskRecord = newRecord()
+  private timeoutMs: number
   readonly probe: Tagged
   readonly run: Tagged
   private readonly watchedVars: Vars
 
   constructor(private readonly opts: HostOptions) {
     this.timeoutMs = opts.timeoutMs
-    this.watchedVars = watchSecretReads(opts.vars, () => (this.record.readSecret = true))
+    this.watchedVars = watchSecretReads(opts.vars, () => (this.current.readSecret = true))
     this.probe = tagged((command, limits) => this.exec(command, { ...limits, mutating: false }))
     this.run = tagged((command, limits) => this.exec(command, { ...limits, mutating: true }))
+  }
+
+  // The engine's one way in: a new task starts here, with a fresh record of what it does (returned).
+  beginTask(start: TaskStart): TaskRecord {
+    this.current = newRecord()
+    this.timeoutMs = start.timeoutMs
+    if (start.facts) this.opts.facts = start.facts
+    return this.current
+  }
+
+  // What the current task did so far.
+  get record(): Readonly<TaskRecord> {
+    return this.current
   }
 
   get name(): string {
@@ -145,9 +167,6 @@ export class HostContext implements Host<Vars> {
   get facts(): Facts {
     if (!this.opts.facts) throw new TaskFailed('facts were not gathered (gather_facts: false) but this task reads them')
     return this.opts.facts
-  }
-  set facts(facts: Facts) {
-    this.opts.facts = facts
   }
 
   async exec(command: string, call: ExecCall & { mutating: boolean }): Promise<ExecResult> {
@@ -167,9 +186,9 @@ export class HostContext implements Host<Vars> {
       throw new TaskFailed(`maxOutputBytes: expected a whole number from 1 to ${MAX_OUTPUT_BYTES}, got ${String(maxOutputBytes)}`)
     }
     if (call.mutating) {
-      this.record.changed = true
+      this.current.changed = true
       if (this.check) {
-        this.record.messages.push(`would run: ${firstLine(command)}`)
+        this.current.messages.push(`would run: ${firstLine(command)}`)
         return { code: 0, stdout: '', stderr: '' }
       }
     }
@@ -202,17 +221,17 @@ export class HostContext implements Host<Vars> {
   }
 
   private apply(outcome: Outcome): Outcome {
-    if (outcome.changed) this.record.changed = true
-    if (outcome.diff?.text) this.record.diffs.push(outcome.diff)
-    if (outcome.message && outcome.changed) this.record.messages.push(outcome.message)
+    if (outcome.changed) this.current.changed = true
+    if (outcome.diff?.text) this.current.diffs.push(outcome.diff)
+    if (outcome.message && outcome.changed) this.current.messages.push(outcome.message)
     return outcome
   }
 
   // A primitive's run marks the task changed only through its outcome, not through exec's flag.
   private async primitive<A extends unknown[]>(fn: (io: PrimitiveIO, ...args: A) => Promise<Outcome>, args: A): Promise<Outcome> {
-    const before = this.record.changed
+    const before = this.current.changed
     const outcome = await fn(this.io(), ...args)
-    this.record.changed = before
+    this.current.changed = before
     return this.apply(outcome)
   }
 
@@ -240,11 +259,11 @@ export class HostContext implements Host<Vars> {
   }
 
   notify(handler: string): void {
-    this.record.notified.add(handler)
+    this.current.notified.add(handler)
   }
   changed(message?: string): void {
-    this.record.changed = true
-    if (message) this.record.messages.push(message)
+    this.current.changed = true
+    if (message) this.current.messages.push(message)
   }
   fail(message: string): never {
     throw new TaskFailed(message)
@@ -253,10 +272,13 @@ export class HostContext implements Host<Vars> {
     throw new TaskSkipped(message)
   }
   warn(message: string): void {
-    this.record.warnings.push(message)
+    this.current.warnings.push(message)
   }
   progress(text: string): void {
     this.opts.progress(text)
+  }
+  share(key: string, value: unknown): void {
+    this.opts.share?.(key, value)
   }
   state(key: string, value: string): void {
     if (typeof key !== 'string' || !STATE_KEY.test(key)) throw new TaskFailed(`h.state: key ${JSON.stringify(key)}: expected a lowercase letter, then letters, digits, '_', '.' or '-'`)

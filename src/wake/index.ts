@@ -3,7 +3,7 @@ import { InputError } from '../errors.ts'
 import type { Play as PlaySpec } from '../playbook/index.ts'
 import { Later } from '../playbook/index.ts'
 import { PlayScopes } from '../engine/scope.ts'
-import { openRecords } from '../records/db.ts'
+import { openRecords } from '../records/store.ts'
 import { preparePlay, type PrepareOptions } from '../engine/prepare.ts'
 import { magicPacket, sendPackets, wolDestination, type WolDestination } from './packet.ts'
 import { PROBE_TIMEOUT_MS, probeTcp } from './probe.ts'
@@ -25,8 +25,8 @@ export interface WakeHost {
 }
 
 export interface WakeOptions {
-  // recordsPath(): undefined with --no-records.
-  records: string | undefined
+  // recordsPath() (the options refuse --wake with --no-records).
+  records: string
   timeoutS: number
   // The CLI's interrupt: stops the wait at once.
   signal: AbortSignal
@@ -75,26 +75,24 @@ function wolVar(host: string, name: string, get: () => unknown): unknown {
 }
 
 // MACs recorded for `hosts` at their last contact (hosts.macs); a host never reached has none.
-// Errors (no record file, --no-records) are InputErrors raised before any host is touched.
-export function recordedMacs(records: string | undefined, hosts: string[]): Map<string, string[]> {
-  if (records === undefined) throw new InputError('--wake needs the run record (the MACs come from earlier runs): it cannot be used with --no-records')
-  let db
+// No record file is an InputError raised before any host is touched.
+export function recordedMacs(records: string, hosts: string[]): Map<string, string[]> {
+  let store
   try {
-    db = openRecords(records, { readonly: true })
+    store = openRecords(records, { readonly: true })
   } catch (err) {
     if (err instanceof InputError) throw new InputError(`--wake: ${err.message} (the MACs to wake come from earlier runs)`)
     throw err
   }
   try {
-    const rows = db.db.prepare('SELECT host, macs FROM hosts WHERE host IN (SELECT value FROM json_each(?))').all(JSON.stringify(hosts)) as Array<{ host: string; macs: string | null }>
     const out = new Map<string, string[]>()
-    for (const row of rows) {
-      const macs = parseMacs(row.macs)
-      if (macs.length) out.set(row.host, macs)
+    for (const [host, recorded] of store.macs(hosts)) {
+      const macs = recorded.filter((m) => MAC.test(m))
+      if (macs.length) out.set(host, macs)
     }
     return out
   } finally {
-    db.close()
+    store.close()
   }
 }
 
@@ -167,15 +165,8 @@ export async function wake(hosts: WakeHost[], opts: WakeOptions): Promise<WakeOu
   return outcome
 }
 
-function parseMacs(text: string | null): string[] {
-  if (!text) return []
-  try {
-    const value = JSON.parse(text) as unknown
-    return Array.isArray(value) ? value.filter((m): m is string => typeof m === 'string' && /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i.test(m)) : []
-  } catch {
-    return []
-  }
-}
+// A MAC as the recorder keeps them; anything else in the column is ignored.
+const MAC = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

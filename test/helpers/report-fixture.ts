@@ -1,4 +1,5 @@
-import { openRecords } from '../../src/records/db.ts'
+import Database from 'better-sqlite3'
+import { openRecords } from '../../src/records/store.ts'
 
 // A run record as labplay would have written it for a teaching lab, built with plain SQL following
 // src/records/schema.ts, so the report can be tested (and pictured) without running anything.
@@ -34,8 +35,9 @@ export function writeReportFixture(path: string, opts: FixtureOptions): { hosts:
   const rooms = opts.rooms ?? [{ name: 'm5', seats: 12 }, { name: 'm6', seats: 8 }]
   const at = (hoursAgo: number) => new Date(opts.now.getTime() - hoursAgo * 3600_000).toISOString()
   const hosts = rooms.flatMap((r) => Array.from({ length: r.seats }, (_, i) => `${r.name}-${i + 1}`))
-  const records = openRecords(path)
-  const { db } = records
+  // The store creates the file and its schema; the rows go in as plain SQL.
+  openRecords(path).close()
+  const db = new Database(path)
   const run = db.prepare(`INSERT INTO runs (id, playbook, command, user, started_at, check_mode, limit_pattern, tags)
     VALUES (?, '/srv/lab/playbooks/site.yml', ?, 'admin', ?, ?, ?, NULL)`)
   const end = db.prepare('UPDATE runs SET ended_at = ?, exit_code = ? WHERE id = ?')
@@ -101,6 +103,6 @@ export function writeReportFixture(path: string, opts: FixtureOptions): { hosts:
     record(3, 2, 'm6', inRoom('m6'), true)
     record(4, 1, 'm6-1', inRoom('m6').slice(0, 1), false, true)
   })()
-  records.close()
+  db.close()
   return { hosts }
 }

@@ -1,6 +1,6 @@
 import test from 'ava'
 import { InputError } from '../../src/errors.ts'
-import { DEFAULT_FORKS, parseOptions } from '../../src/options.ts'
+import { DEFAULT_FORKS, parseOptions, usage } from '../../src/options.ts'
 
 test('ansible-playbook spellings parse to the same options', (t) => {
   const o = parseOptions(['site.yml', '-i', 'a.ini', '-i', 'h1,h2,', '-l', 'm5:!m5-03', '-t', 'kvm-module,udpcast', '--skip-tags', 'x', '-CD', '-f', '7', '-e', 'a=1', '-e', '@v.yml', '-u', 'admin', '--private-key', 'k', '-b', '-vvv'])
@@ -67,3 +67,26 @@ for (const [argv, message] of [
     t.regex(err!.message, message)
   })
 }
+
+test('-v is counted in one place: -v, -vv, -Cvvv and --verbose add up', (t) => {
+  t.is(parseOptions(['p', '-v']).verbosity, 1)
+  t.is(parseOptions(['p', '-vv', '--verbose']).verbosity, 3)
+  t.is(parseOptions(['p', '-Cvvv']).verbosity, 3)
+  t.true(parseOptions(['p', '-Cvvv']).check)
+})
+
+test('--help comes from the same table: every option, its default, and what -f limits', (t) => {
+  const USAGE = usage(['history', 'show', 'report'])
+  t.regex(USAGE, /^ {7}labplay history\|show\|report \[options\] {3}\(see labplay history --help\)$/m)
+  for (const line of ['-i, --inventory SRC', '--skip-tags TAGS', '--host-key-checking strict|accept-new|off', '--list-hosts | --list-tasks', '-v, -vv, -vvv', '-h, --help | --version']) {
+    t.true(USAGE.includes(line), line)
+  }
+  t.regex(USAGE, /^ {2}-f, --forks N {13}steps \(a task on a host\) running at once over all hosts \(default 50\)$/m)
+  t.regex(USAGE, /^ {6}--task-timeout SECONDS {2}kill a command that runs longer \(default 600\)$/m)
+  t.regex(USAGE, /^ {6}--wake {16}first send .*\(MACs\n {28}recorded by earlier runs/m)
+})
+
+test('options that cannot go together are refused once, by the table', (t) => {
+  t.throws(() => parseOptions(['p', '--records', 'x.db', '--no-records']), { instanceOf: InputError, message: '--records and --no-records: give one or the other' })
+  t.throws(() => parseOptions(['p', '--no-records', '--wake']), { instanceOf: InputError, message: /^--wake needs the run record/ })
+})

@@ -4,11 +4,12 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { HostSummary, Reporter, RunEvent, RunSummary, TaskRef, TaskResult } from '../../src/engine/events.ts'
-import { NoRecordsError, openRecords, recordsPath } from '../../src/records/db.ts'
-import { formatRun, readRuns } from '../../src/records/history.ts'
+import { recordsPath } from '../../src/records/path.ts'
+import { NoRecordsError, openRecords } from '../../src/records/store.ts'
+import { formatRun } from '../../src/commands/history.ts'
 import { bound, commandLine, createRecorder, hostStatus, KERNEL_LIMIT, MACS_LIMIT, MESSAGE_LIMIT, type RecorderOptions } from '../../src/records/recorder.ts'
 import { DIFF_LIMIT } from '../../src/records/schema.ts'
-import { readRun } from '../../src/records/show.ts'
+import { worstFirst } from '../../src/commands/show.ts'
 import type { Facts } from '../../src/sdk/facts.types.ts'
 
 // The recorder fed with synthetic events: what lands in which table, when, and what never does.
@@ -315,10 +316,11 @@ test('readers: a missing record is a clear message, the schema version is kept',
   const err = t.throws(() => openRecords(path, { readonly: true }), { instanceOf: NoRecordsError })
   t.is(err?.message, `no runs recorded yet at ${path}`)
   openRecords(path).close()
-  const r = openRecords(path, { readonly: true })
-  t.is(r.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), '1')
-  t.throws(() => r.db.prepare("INSERT INTO meta VALUES ('a', 'b')").run(), { any: true, code: 'SQLITE_READONLY' })
-  r.close()
+  openRecords(path, { readonly: true }).close()
+  const db = new Database(path, { readonly: true })
+  t.is(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), '1')
+  t.throws(() => db.prepare("INSERT INTO meta VALUES ('a', 'b')").run(), { any: true, code: 'SQLITE_READONLY' })
+  db.close()
 })
 
 test('history lines and show order: failed and unreachable hosts first', async (t) => {
@@ -327,14 +329,15 @@ test('history lines and show order: failed and unreachable hosts first', async (
   simulate(path, [ok3('m5-04')]) // never finished
   const r = openRecords(path, { readonly: true })
   try {
-    const runs = readRuns(r.db, 20)
+    const runs = r.runs(20)
     t.deepEqual(runs.map((x) => x.id), [2, 1])
     t.regex(formatRun(runs[0]!), /^#2 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}- {2}site\.yml {2}not finished .* {2}alice$/)
     t.regex(formatRun(runs[1]!), /^#1 {2}\S+ \S+ {2}\S+ {2}site\.yml {2}-l m5 {2}hosts=3 ok=0 changed=1 failed=1 unreachable=1 {2}exit=2 {2}alice$/)
-    t.deepEqual(readRuns(r.db, 20, new Set(['m5-09'])).map((x) => x.id), [2], 'an unfinished run may have touched any host')
-    t.deepEqual(readRuns(r.db, 1).map((x) => x.id), [2])
-    t.deepEqual(readRun(r.db, 1)!.hosts.map((h) => [h.host, h.status]), [['m5-02', 'failed'], ['m5-03', 'unreachable'], ['m5-01', 'changed']])
-    t.deepEqual(readRun(r.db, 1, new Set(['m5-01']))!.hosts.map((h) => h.tasks.length), [4])
+    t.deepEqual(r.runs(20, new Set(['m5-09'])).map((x) => x.id), [2], 'an unfinished run may have touched any host')
+    t.deepEqual(r.runs(1).map((x) => x.id), [2])
+    t.deepEqual(r.run(1)!.hosts.map((h) => h.host), ['m5-01', 'm5-02', 'm5-03'], 'the store keeps run order')
+    t.deepEqual(worstFirst(r.run(1)!).hosts.map((h) => [h.host, h.status]), [['m5-02', 'failed'], ['m5-03', 'unreachable'], ['m5-01', 'changed']])
+    t.deepEqual(r.run(1, new Set(['m5-01']))!.hosts.map((h) => h.tasks.length), [4])
   } finally {
     r.close()
   }

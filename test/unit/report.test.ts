@@ -3,12 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError } from '../../src/errors.ts'
-import { openRecords } from '../../src/records/db.ts'
-import { main } from '../../src/report/cli.ts'
+import { openRecords } from '../../src/records/store.ts'
+import { main } from '../../src/commands/report.ts'
 import { readReport, type ReportData } from '../../src/report/data.ts'
 import { ago, escapeHtml, renderReport } from '../../src/report/html.ts'
 import { naturalCompare } from '../../src/report/natural.ts'
-import { hostSelector } from '../../src/report/select.ts'
+import { hostSelector } from '../../src/inventory/recorded-hosts.ts'
 import { emptyInventory, addGroup, addHost, addChild, reconcile } from '../../src/inventory/model.ts'
 import { FAILED_MESSAGE, NEWEST_IMAGE, OLD_IMAGE, ROLES, writeReportFixture } from '../helpers/report-fixture.ts'
 
@@ -21,7 +21,7 @@ test.after.always(() => rmSync(dir, { recursive: true, force: true }))
 function read(select?: (recorded: string[]) => string[], pattern?: string): ReportData {
   const records = openRecords(DB, { readonly: true })
   try {
-    return readReport(records.db, { records: DB, now: NOW, ...(select ? { select } : {}), ...(pattern ? { pattern } : {}) })
+    return readReport(records, { records: DB, now: NOW, ...(select ? { select } : {}), ...(pattern ? { pattern } : {}) })
   } finally {
     records.close()
   }

@@ -1,6 +1,7 @@
 import type { Connection, ExecResult } from '../../src/connection/types.ts'
 import type { Facts } from '../../src/sdk/facts.types.ts'
-import { HostContext, newRecord, tagged, TaskSkipped, type Play } from '../../src/sdk/host.ts'
+import { HostContext, tagged, type Play } from '../../src/sdk/host.ts'
+import { TaskSkipped } from '../../src/sdk/outcome.ts'
 import { isPlayTask, type HostTask, type PlayTask, type RoleDefinition, type Task } from '../../src/sdk/role.ts'
 import type { Vars } from '../../src/vars.ts'
 import { FACTS } from './primitive-harness.ts'
@@ -106,6 +107,7 @@ function playOf(hosts: FakeHost[], opts: { check?: boolean; controller?: Rules }
     localExec,
     failHost: (host, message) => void failed.set(host, message),
     progress: () => {},
+    shared: <T>(host: unknown, key: string) => hosts.find((h) => h.ctx === host)?.shared.get(key) as T | undefined,
   }
 }
 
@@ -118,6 +120,8 @@ class FakeHost {
   private state: Record<string, string> = {}
   // How often each rule has answered, for rules with a list of replies.
   private readonly counts = new Map<unknown, number>()
+  // What the role's host tasks handed its play-scoped steps with h.share.
+  readonly shared = new Map<string, unknown>()
 
   constructor(
     readonly name: string,
@@ -141,12 +145,13 @@ class FakeHost {
     this.ctx = new HostContext({
       name, vars: { ...defaults, ...c.vars }, facts, check: c.check ?? false, diff: c.diff ?? false, conn,
       timeoutMs: 10_000, signal: new AbortController().signal, progress: () => {}, state: (k, v) => void (this.state[k] = v),
+      share: (k, v) => void this.shared.set(k, v),
     })
   }
 
   // A fresh task record and command log, as the engine gives each task.
   begin(): void {
-    this.ctx.record = newRecord()
+    this.ctx.beginTask({ timeoutMs: 10_000 })
     this.commands = []
     this.runs = []
     this.written = {}

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream'
 import { bindPasswordKey, checkDirectory, storeBindPassword, storedPasswordIs } from '../../roles/samba-loopback/directory.ts'
 import type { LdapPassdb } from '../../roles/samba-loopback/passdb.ts'
 import type { ExecCall, Host } from '../../src/sdk/host.ts'
-import { TaskFailed, TaskSkipped } from '../../src/sdk/host.ts'
+import { TaskFailed, TaskSkipped } from '../../src/sdk/outcome.ts'
 
 // The admin password in secrets.tdb: compared on the host against what tdbdump prints, stored only when it differs.
 

@@ -1,6 +1,7 @@
 import test from 'ava'
 import { connectLocal } from '../../src/connection/local.ts'
-import { HostContext, TaskFailed } from '../../src/sdk/host.ts'
+import { HostContext } from '../../src/sdk/host.ts'
+import { TaskFailed } from '../../src/sdk/outcome.ts'
 
 // The output cap as a role sees it, over a real local connection: the task's default (--max-output),
 // a command's own (h.exec, or zx-style limits before a probe/run template), and the step's error.

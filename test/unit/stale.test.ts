@@ -1,4 +1,5 @@
 import test from 'ava'
+import Database from 'better-sqlite3'
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +13,7 @@ import { loadInventory } from '../../src/inventory/index.ts'
 import { createPalette } from '../../src/output/palette.ts'
 import { groupedLines, SelectionLines } from '../../src/output/selection.ts'
 import { loadPlaybook } from '../../src/playbook/index.ts'
-import { openRecords } from '../../src/records/db.ts'
+import { openRecords } from '../../src/records/store.ts'
 import { decide, formatWhen, staleSelector, type RoleRecord } from '../../src/records/stale.ts'
 import type { Facts } from '../../src/sdk/facts.types.ts'
 import { ROOT } from '../helpers/labplay.ts'
@@ -153,15 +154,15 @@ test('role code hash: deterministic, follows every code file, ignores Markdown',
 test('the selector: no record is bad input; a record answers per host and role', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'labplay-stale-db-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  t.throws(() => staleSelector(undefined), { instanceOf: InputError, message: /--no-records/ })
   const path = join(dir, 'runs.db')
   t.throws(() => staleSelector(path), { instanceOf: InputError, message: `--stale: no runs recorded yet at ${path} (run the playbook once without --stale)` })
-  const records = openRecords(path)
-  const insert = records.db.prepare(`INSERT INTO role_state (host, role, last_status, last_run_id, last_at, success_run_id, success_at, success_inputs)
+  openRecords(path).close()
+  const db = new Database(path)
+  const insert = db.prepare(`INSERT INTO role_state (host, role, last_status, last_run_id, last_at, success_run_id, success_at, success_inputs)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
   insert.run('m5-01', 'kvm-module', 'ok', 4, AT, 4, AT, JSON.stringify(BEFORE))
   insert.run('m5-02', 'kvm-module', 'failed', 5, AT, 4, AT, JSON.stringify(BEFORE))
-  records.close()
+  db.close()
   const select = staleSelector(path, NOW)
   t.deepEqual(select('m5-01', 'kvm-module', BEFORE), { run: false, reason: 'unchanged since run #4 (18:02)' })
   t.deepEqual(select('m5-02', 'kvm-module', BEFORE), { run: true, reason: 'last run failed (run #5)' })

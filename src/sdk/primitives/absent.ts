@@ -1,7 +1,8 @@
 import { quote } from '../quote.ts'
 import { commandFailed } from './failure.ts'
 import { absolutePath } from './path.ts'
-import { StepError, type Outcome, type PrimitiveIO } from './types.ts'
+import { StepError } from '../outcome.ts'
+import { type Outcome, type PrimitiveIO } from './types.ts'
 
 // Nothing at this path: a file, a symlink (not what it points to) or a whole directory tree.
 export async function absent(io: PrimitiveIO, path: string): Promise<Outcome> {

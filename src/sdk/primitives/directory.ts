@@ -3,7 +3,8 @@ import { attributeCommands, attributeDrift, describeAttributes, parseAttributes,
 import { commandFailed } from './failure.ts'
 import { absolutePath } from './path.ts'
 import { parseStat, statCommand } from './stat.ts'
-import { StepError, type Outcome, type PrimitiveIO } from './types.ts'
+import { StepError } from '../outcome.ts'
+import { type Outcome, type PrimitiveIO } from './types.ts'
 
 // A directory has only metadata to ask for.
 export type DirectoryOptions = AttributeOptions

@@ -1,5 +1,5 @@
 import type { ExecResult } from '../../connection/types.ts'
-import { StepError } from './types.ts'
+import { StepError } from '../outcome.ts'
 
 const LIMIT = 1500
 

@@ -7,7 +7,8 @@ import { fileProbeCommand, fileWriteCommand, VALIDATION_FAILED } from './file-co
 import { commandFailed, commandOutput } from './failure.ts'
 import { absolutePath } from './path.ts'
 import { parseStat, type PathState } from './stat.ts'
-import { StepError, type Outcome, type PrimitiveIO } from './types.ts'
+import { StepError } from '../outcome.ts'
+import { type Outcome, type PrimitiveIO } from './types.ts'
 
 // What a role asks of a file: content from a string/Buffer or a controller file, metadata, safety nets.
 export interface FileOptions extends AttributeOptions {

@@ -1,4 +1,4 @@
-import { StepError } from './types.ts'
+import { StepError } from '../outcome.ts'
 
 // Modes arrive as '0644', '644' or 0o644; primitives compare numbers, never strings.
 export function parseMode(mode: string | number): number {

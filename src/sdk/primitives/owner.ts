@@ -1,4 +1,4 @@
-import { StepError } from './types.ts'
+import { StepError } from '../outcome.ts'
 
 // An owner or group is a name or a numeric id; ':' would split a chown spec, and '' means nothing.
 export function checkAccount(what: 'owner' | 'group', value: string | undefined): void {

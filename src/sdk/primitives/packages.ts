@@ -1,6 +1,7 @@
 import { quote } from '../quote.ts'
 import { commandFailed } from './failure.ts'
-import { StepError, type Outcome, type PrimitiveIO } from './types.ts'
+import { StepError } from '../outcome.ts'
+import { type Outcome, type PrimitiveIO } from './types.ts'
 
 // present (default) installs what is missing; absent removes what is installed.
 export interface PackagesOptions {

@@ -1,5 +1,5 @@
 import { posix } from 'node:path'
-import { StepError } from './types.ts'
+import { StepError } from '../outcome.ts'
 
 // Remote commands start in the login's home, so a relative path would mean different files on different hosts.
 export function absolutePath(path: string): string {

@@ -1,6 +1,7 @@
 import { quote } from '../quote.ts'
 import { commandFailed } from './failure.ts'
-import { StepError, type Outcome, type PrimitiveIO } from './types.ts'
+import { StepError } from '../outcome.ts'
+import { type Outcome, type PrimitiveIO } from './types.ts'
 
 // All optional: a role may manage only the run state, only the boot state, or both.
 export interface ServiceOptions {

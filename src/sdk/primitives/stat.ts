@@ -1,5 +1,5 @@
 import { quote } from '../quote.ts'
-import { StepError } from './types.ts'
+import { StepError } from '../outcome.ts'
 
 // What one stat line says about a path (ids and names both, so owners compare either way).
 export interface PathState {

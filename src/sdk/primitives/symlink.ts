@@ -2,7 +2,8 @@ import { posix } from 'node:path'
 import { quote } from '../quote.ts'
 import { commandFailed } from './failure.ts'
 import { absolutePath } from './path.ts'
-import { StepError, type Outcome, type PrimitiveIO } from './types.ts'
+import { StepError } from '../outcome.ts'
+import { type Outcome, type PrimitiveIO } from './types.ts'
 
 // Without force, a real file or directory at the link's path is an error, never silently lost.
 export interface SymlinkOptions {

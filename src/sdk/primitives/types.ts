@@ -28,11 +28,3 @@ export interface Outcome {
   // Short human text: "would install samba", "restarted smbd".
   message?: string
 }
-
-// A primitive that cannot do its job throws this; the task fails with the message.
-export class StepError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'StepError'
-  }
-}

@@ -1,10 +1,11 @@
 import { InputError } from '../errors.ts'
-import { selectHosts, type Inventory } from '../inventory/index.ts'
-import { shortPattern } from '../inventory/matcher.ts'
-import { addHost, emptyInventory, reconcile } from '../inventory/model.ts'
+import { shortPattern } from './matcher.ts'
+import { addHost, emptyInventory, reconcile } from './model.ts'
+import { selectHosts } from './patterns.ts'
+import type { Inventory } from './types.ts'
 
-// The hosts a report shows: `-l` means what it means to a run, so it is resolved against the inventory
-// (groups, globs, ~regex, !exclusions, @file). Recorded hosts the inventory no longer lists are added
+// The hosts a reader of the run record (history, show, report) shows: `-l` means what it means to a run,
+// so it is resolved against the inventory (groups, globs, ~regex, !exclusions, @file). Recorded hosts the inventory no longer lists are added
 // as ungrouped, so their names and globs still match; with no inventory at all, only those remain.
 // Inventory hosts no run ever reached are shown too (as "never run") when the pattern names them.
 export function hostSelector(inventory: Inventory | undefined, pattern: string | undefined, cwd: string): (recorded: string[]) => string[] {

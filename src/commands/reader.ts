@@ -1,0 +1,46 @@
+import { inventorySources } from '../inventory/default.ts'
+import { hostSelector } from '../inventory/recorded-hosts.ts'
+import type { Inventory } from '../inventory/types.ts'
+import { flag, list, text } from '../option-table.ts'
+
+// The options every reader of the run record takes (history, show, report), for their tables: -l, -i,
+// --records, -h. A command may word -l's help its own way.
+export const READER_OPTIONS = {
+  limit: text(['-l', '--limit'], 'PATTERN', 'only these hosts (Ansible pattern, resolved against the inventory)', { nonEmpty: true }),
+  inventory: list(['-i', '--inventory'], 'SRC', "inventory for -l's groups (repeatable; default ./inventory when it exists)"),
+  records: text(['--records'], 'PATH', 'the run record (default $LABPLAY_RECORDS, else ~/.local/state/labplay/runs.db)', { nonEmpty: true }),
+  help: flag(['-h', '--help'], ''),
+}
+
+// -i's sources (else ./inventory when it exists), loaded; undefined when there are none.
+export async function readerInventory(given: string[]): Promise<Inventory | undefined> {
+  const cwd = process.cwd()
+  const sources = inventorySources(given, cwd, 'read')
+  return sources.length ? (await import('../inventory/index.ts')).loadInventory(sources, { cwd }) : undefined
+}
+
+// -l as a run means it (groups, globs, ~regex, !exclusions, @file), against the inventory; hosts the
+// inventory no longer lists still match by name or glob. Without -l: undefined (every host).
+export async function selectedHosts(o: { limit: string | undefined; inventory: string[] }, recorded: string[]): Promise<Set<string> | undefined> {
+  if (!o.limit) return undefined
+  return new Set(hostSelector(await readerInventory(o.inventory), o.limit, process.cwd())(recorded))
+}
+
+// Local time, to the second, as people read it in a terminal: 2025-05-01 14:03:22.
+export function localTime(iso: string): string {
+  const d = new Date(iso)
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
+}
+
+// What an exit code meant, as the README lists them.
+export function exitMeaning(code: number | null): string {
+  if (code === null) return 'not finished (killed, or the controller went down)'
+  return ({ 0: 'every host ok', 2: 'a host failed', 4: 'a host unreachable', 5: 'bad input', 99: 'interrupted' } as Record<number, string>)[code] ?? 'error'
+}
+
+// A command's output: the exit code 0.
+export function print(text: string): number {
+  process.stdout.write(text)
+  return 0
+}
