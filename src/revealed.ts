@@ -3,6 +3,11 @@
 // whichever part of labplay learnt it first.
 const seen = new Set<string>()
 const listeners = new Set<(value: string) => void>()
+// Rendered variables by name: a secret-named one (or one holding secret-named keys) is masked by name too,
+// so a value too short to find safely by value is still masked where it follows its name.
+const rendered: Array<[string, unknown]> = []
+const renderedSeen = new Set<string>()
+const varListeners = new Set<(name: string, value: unknown) => void>()
 
 // Records a secret value and tells every listener.
 export function revealed(value: unknown): void {
@@ -16,4 +21,20 @@ export function revealed(value: unknown): void {
 export function onRevealed(listener: (value: string) => void): void {
   for (const value of seen) listener(value)
   listeners.add(listener)
+}
+
+// Records a variable as rendered for a host; each listener decides what of it is secret (by name, at any depth).
+export function renderedVar(name: string, value: unknown): void {
+  // The same plain value of the same variable on many hosts is told once.
+  const key = typeof value === 'object' && value !== null ? undefined : `${name}\0${typeof value}\0${String(value)}`
+  if (key !== undefined && renderedSeen.has(key)) return
+  if (key !== undefined) renderedSeen.add(key)
+  rendered.push([name, value])
+  for (const listener of varListeners) listener(name, value)
+}
+
+// Calls `listener` with every variable rendered so far and every later one.
+export function onRenderedVar(listener: (name: string, value: unknown) => void): void {
+  for (const [name, value] of rendered) listener(name, value)
+  varListeners.add(listener)
 }

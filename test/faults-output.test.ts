@@ -50,7 +50,7 @@ test.serial('3 seats printing 1 GiB on one line, one running yes, a 300 MB fact 
     t.regex(output, new RegExp(`${h}.*output exceeded 16 MiB; the command was killed`), h)
     t.is(await stillRunning(lab, h, ['head', 'tr', 'yes']), '', `nothing left running on ${h}`)
   }
-  t.regex(output, new RegExp(`${bigFact}.*could not read facts: fact 'kernel': expected at most 8 KiB, got 300 MiB`))
+  t.regex(output, new RegExp(`${bigFact}.*could not read facts: fact 'kernel': expected at most 8 KiB, got more`))
   t.regex(output, new RegExp(`${manyFacts}.*could not read facts: output exceeded 1 MiB; the command was killed`))
   for (const h of [bigFact, manyFacts]) t.like(ran.recap.get(h), { ok: 0, failed: 1 }, h)
   t.true(rss < PEAK_RSS_LIMIT_MB, `peak RSS ${rss.toFixed(0)} MB`)

@@ -1,5 +1,5 @@
 import { Document } from 'yaml'
-import { onRevealed } from '../revealed.ts'
+import { onRenderedVar, onRevealed } from '../revealed.ts'
 import { quote } from '../sdk/quote.ts'
 import type { FileDiff } from '../sdk/primitives/types.ts'
 import { SECRET_NAME, type Vars } from '../vars.ts'
@@ -43,6 +43,7 @@ export class Redactor {
   // Also every secret learnt while running: decrypted vault values, rendered secret-named variables.
   constructor() {
     onRevealed((value) => this.add(value))
+    onRenderedVar((name, value) => this.addVars({ [name]: value }))
   }
 
   add(value: unknown): void {
@@ -53,12 +54,13 @@ export class Redactor {
     this.byLength = [...this.secrets].sort((a, b) => b.length - a.length)
   }
 
-  // Every value under a secret-named key, at any depth (`db: { password: … }` too).
+  // Every value under a secret-named key, at any depth (`db: { password: … }` too). Only plain data is walked:
+  // an object of a class (a still-encrypted vault value) is not a value yet; it is learnt when revealed.
   addVars(vars: Vars): void {
     const walk = (value: unknown, secret: boolean): void => {
       if (secret && typeof value !== 'object') return this.add(value)
       if (Array.isArray(value)) return value.forEach((v) => walk(v, secret))
-      if (value && typeof value === 'object') {
+      if (value && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
         for (const [name, v] of Object.entries(value)) {
           const named = SECRET_NAME.test(name)
           if (named && !this.names.has(name)) {
@@ -76,12 +78,14 @@ export class Redactor {
     let out = s
     for (const secret of this.byLength) if (out.includes(secret)) out = out.split(secret).join(MASK)
     const byName = this.nameRule()
-    return byName ? out.replace(byName, (_, head: string, value: string) => `${head}${maskedLike(value)}`) : out
+    return byName ? out.replace(byName, (all: string, head: string, value: string) => (assigned(head, value) ? `${head}${maskedLike(value)}` : all)) : out
   }
 
   // Whether text holds a secret: a value in any written form, or a secret-named variable's `name=value`.
   holds(text: string): boolean {
-    return this.byLength.some((secret) => text.includes(secret)) || (this.nameRule()?.test(text) ?? false)
+    if (this.byLength.some((secret) => text.includes(secret))) return true
+    const byName = this.nameRule()
+    return byName !== undefined && [...text.matchAll(byName)].some((m) => assigned(m[1]!, m[2]!))
   }
 
   // A deep copy with every string masked; events and the summary are plain data.
@@ -116,6 +120,14 @@ export class Redactor {
     this.byName.lastIndex = 0
     return this.byName
   }
+}
+
+// Whether `name` then `value` assign the value, so it is masked whatever it is (an old password too). A quoted
+// name is a key of JSON, YAML or Python data: its value is quoted, or a number, true, false or null; a bare word
+// after it is prose (labplay's own "variable 'db_password': no vault password given…").
+function assigned(head: string, value: string): boolean {
+  if (!/^[^=:]*["'][ \t]*[=:]/.test(head) || value[0] === '"' || value[0] === "'") return true
+  return /^(-?[0-9][0-9.eE+-]*|true|false|null)$/.test(value)
 }
 
 // A masked value keeps its quotes, so masked JSON and YAML stay readable.

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path'
 import { groupsVar, hostVarsWithPlaces, type Inventory, type VarsEntry } from '../inventory/index.ts'
 import { LazyRecord, LazyVars, type Play as PlaySpec, type VarLayer } from '../playbook/index.ts'
-import { revealed } from '../revealed.ts'
+import { renderedVar } from '../revealed.ts'
+import { SECRET_NAME } from '../vars.ts'
 import type { Facts } from '../sdk/facts.types.ts'
 import type { Vars } from '../vars.ts'
 import { factVars, isFactName } from './fact-vars.ts'
-import { SECRET_NAME } from '../vars.ts'
 import type { RoleCatalog } from './roles.ts'
 
 // What every variable of a run is made of, besides the play.
@@ -85,9 +85,10 @@ export class PlayScopes {
   }
 }
 
-// The value of a secret-named variable is a secret once rendered: masked everywhere from then on.
+// The value of a secret-named variable (or under a secret-named key inside one) is a secret once rendered:
+// masked everywhere from then on, by value and where it follows its name.
 function secretValue(name: string, value: unknown): void {
-  if (SECRET_NAME.test(name)) revealed(value)
+  if (SECRET_NAME.test(name) || (typeof value === 'object' && value !== null)) renderedVar(name, value)
 }
 
 // The names hostvars[host] holds (facts aside): inventory, play and extra vars.

@@ -59,6 +59,8 @@ test('secret-named values of any length are masked by name where text says name=
     ['export db_password="a b"', 'export db_password="********"'],
     ['the tab key, a b c, 7 tokens', 'the tab key, a b c, 7 tokens'],
     ['my_db_password=ab stays: another name', 'my_db_password=ab stays: another name'],
+    ["{'token': 7, 'db_password': null}", "{'token': ********, 'db_password': ********}"],
+    ["variable 'db_password': no vault password given decrypts it", "variable 'db_password': no vault password given decrypts it"],
   ]
   for (const [text, masked] of cases) t.is(r.text(text), masked, text)
 })
