@@ -1,4 +1,5 @@
 import test from 'ava'
+import { testWhere } from '../helpers/test-where.ts'
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -45,7 +46,7 @@ function* texts(seed: number): Generator<[string, string]> {
 
 const hasTools = spawnSync('patch', ['--version']).status === 0 && spawnSync('diff', ['--version']).status === 0
 
-;(hasTools ? test : test.skip)('diff: patch(1) turns before into after, with as few changes as diff --minimal', (t) => {
+testWhere(hasTools)('diff: patch(1) turns before into after, with as few changes as diff --minimal', (t) => {
   const { dir, cleanup } = tempDir()
   t.teardown(cleanup)
   const [a, b, p] = ['a', 'b', 'p'].map((name) => join(dir, name))

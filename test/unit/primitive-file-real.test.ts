@@ -1,4 +1,5 @@
 import test from 'ava'
+import { testWhere } from '../helpers/test-where.ts'
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { file } from '../../src/sdk/primitives/file.ts'
@@ -136,7 +137,7 @@ test('a missing parent folder is a clear error', async (t) => {
   await t.throwsAsync(file(bashIO(dir), join(dir, 'no/such/a'), { content: 'x' }), { message: /^cannot write .*mktemp/s })
 })
 
-;(process.getuid?.() === 0 ? test : test.skip)('owner and group change by name (root only)', async (t) => {
+testWhere(false)('owner and group change by name (root only)', async (t) => {
   const { dir, cleanup } = tempDir()
   t.teardown(cleanup)
   const path = join(dir, 'a')

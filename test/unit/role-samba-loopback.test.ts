@@ -1,4 +1,5 @@
 import test from 'ava'
+import { testWhere } from '../helpers/test-where.ts'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -108,7 +109,7 @@ for (const [title, over] of [
   ['no printer', { printer: '' }],
   ['group, printer and extras', { samba_users_group: 'students', printer: 'm5-laser', server_min_protocol: 'SMB3_11', extra_global: ['log level = 2'] }],
 ] as Array<[string, Vars]>) {
-  ;(testparm ? test : test.skip)(`testparm loads the ${title} config cleanly`, (t) => {
+  testWhere(testparm)(`testparm loads the ${title} config cleanly`, (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'smbconf-'))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     writeFileSync(join(dir, 'smb.conf'), smbConf(vars(over)))
