@@ -66,11 +66,16 @@ async function kvmPresent(h: KvmHost): Promise<void> {
   h.fail(`KVM is missing: loading ${verdict.module} did not create /dev/kvm on ${h.name}${loadError}${kernelSaid(after.kernelLog)}`)
 }
 
-// The probe's own text runs as a read-only command (check mode too, before it is installed anywhere).
+// The probe's own text runs as a read-only command (check mode too, before it is installed anywhere). Its
+// verdict is kept for the boot in a root-only folder of /run (written outside check mode), so a rerun of the
+// role starts no QEMU; a new boot, kernel, QEMU binary or /dev/kvm node measures again.
+const PROBE_CACHE = '/run/labplay/kvm-probe'
 let probeScript: string | undefined
 async function probe(h: KvmHost, accel: 'kvm' | 'tcg'): Promise<ProbeReply> {
   probeScript ??= readFileSync(shipped('labplay-kvm-probe'), 'utf8')
-  return readProbe((await h.probe`bash -c ${probeScript} labplay-kvm-probe ${accel}`).stdout)
+  const cache = `${PROBE_CACHE}.${accel}`
+  const write = h.check ? '0' : '1'
+  return readProbe((await h.probe`LABPLAY_KVM_PROBE_CACHE=${cache} LABPLAY_KVM_PROBE_WRITE=${write} bash -c ${probeScript} labplay-kvm-probe ${accel}`).stdout)
 }
 
 // Only a guest that runs proves KVM usable; one that cannot run is a recap warning, since labvm falls back to TCG.

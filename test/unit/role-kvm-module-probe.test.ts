@@ -15,7 +15,7 @@ const work = mkdtempSync(join(tmpdir(), 'labplay-kvm-probe-test-'))
 test.after.always(() => rmSync(work, { recursive: true, force: true }))
 // The probe needs no more than these (and bash); a PATH of them and the stand-in has no real QEMU.
 const BASH = spawnSync('bash', ['-c', 'command -v bash'], { encoding: 'utf8' }).stdout.trim()
-const TOOLS = ['base64', 'cat', 'cut', 'grep', 'head', 'mktemp', 'rm', 'sleep', 'tail', 'tr']
+const TOOLS = ['base64', 'cat', 'cut', 'grep', 'head', 'mkdir', 'mktemp', 'mv', 'rm', 'sleep', 'stat', 'tail', 'tr', 'uname']
 const tools = join(work, 'tools')
 mkdirSync(tools)
 for (const tool of TOOLS) symlinkSync(spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim(), join(tools, tool))
@@ -53,7 +53,7 @@ interface Fake {
 }
 
 // Asynchronous, so the slow cases (3 s and 5 s timeouts) run side by side.
-async function probe(accel: string, fake: Fake | undefined) {
+async function probe(accel: string, fake: Fake | undefined, more: Record<string, string> = {}) {
   const dir = mkdtempSync(join(work, 'run-'))
   const bin = join(dir, 'bin')
   const tmp = join(dir, 'tmp')
@@ -71,6 +71,7 @@ async function probe(accel: string, fake: Fake | undefined) {
     FAKE_STDERR: fake?.stderr ?? '',
     FAKE_LATER: fake?.later ?? '',
     FAKE_EXIT: String(fake?.exit ?? 0),
+    ...more,
   }
   const started = Date.now()
   const r = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
@@ -147,4 +148,28 @@ test('no QEMU, or a wrong accelerator: said at once', async (t) => {
   const wrong = await probe('hvf', { serial: '', exit: 0 })
   t.is(wrong.code, 64)
   t.is(wrong.line, '')
+})
+
+test('a verdict is kept for the boot: the next probe answers from it without starting QEMU; read-only mode never writes it', async (t) => {
+  const cache = join(work, 'run-cache', 'labplay', 'kvm-probe.tcg')
+  // One QEMU binary for all four probes: the verdict is keyed by the binary too.
+  const bin = join(work, 'cache-bin')
+  mkdirSync(bin)
+  writeFileSync(join(bin, 'qemu-system-x86_64'), FAKE)
+  chmodSync(join(bin, 'qemu-system-x86_64'), 0o755)
+  const kept = { LABPLAY_KVM_PROBE_CACHE: cache, PATH: `${bin}:${tools}` }
+  const fail = { serial: 'RPLCX', exit: 0 } as const
+  const readOnly = await probe('tcg', fail, { ...kept, LABPLAY_KVM_PROBE_WRITE: '0' })
+  t.is(readOnly.code, 1)
+  t.throws(() => readFileSync(cache), undefined, 'check mode writes no verdict')
+  const first = await probe('tcg', fail, kept)
+  t.regex(first.line, /^fail \d+ RPLCX stopped at xsave/)
+  t.true(first.pid > 0, 'QEMU ran')
+  const again = await probe('tcg', { serial: 'RPLCXW.', exit: 33 }, kept)
+  t.is(again.code, 1)
+  t.is(again.line, first.line, 'the kept verdict, not the stand-in QEMU that would now pass')
+  t.is(again.pid, 0, 'QEMU did not start')
+  writeFileSync(cache, `tcg another-boot\n${first.line}`)
+  const rebooted = await probe('tcg', { serial: 'RPLCXW.', exit: 33 }, kept)
+  t.regex(rebooted.line, /^ok \d+ RPLCXW\n$/, 'after a reboot (another key) it measures again')
 })

@@ -99,8 +99,12 @@ const guest = (kvmReply: string, tcgReply?: string, over: RoleCase = {}): RoleCa
   ...over,
   probes: [[/ labplay-kvm-probe kvm$/, kvmReply], ...(tcgReply ? [[/ labplay-kvm-probe tcg$/, tcgReply] as [RegExp, string]] : [])],
 })
-// The probe's whole text, quoted, then its argument: `bash -c $'#!/bin/bash\n# labplay-kvm-probe: …' labplay-kvm-probe kvm`.
-const probes = (r: TaskRun) => r.commands.map((c) => /^bash -c \$'#!\/bin\/bash\\n# labplay-kvm-probe: .* labplay-kvm-probe (kvm|tcg)$/s.exec(c)?.[1] ?? c.slice(0, 40))
+// The probe's whole text, quoted, then its argument, its verdict kept in /run outside check mode:
+// `LABPLAY_KVM_PROBE_CACHE=/run/labplay/kvm-probe.kvm LABPLAY_KVM_PROBE_WRITE=1 bash -c $'#!/bin/bash\n# labplay-kvm-probe: …' labplay-kvm-probe kvm`.
+const probes = (r: TaskRun) => r.commands.map((c) => {
+  const m = /^LABPLAY_KVM_PROBE_CACHE=\/run\/labplay\/kvm-probe\.(kvm|tcg) LABPLAY_KVM_PROBE_WRITE=([01]) bash -c \$'#!\/bin\/bash\\n# labplay-kvm-probe: .* labplay-kvm-probe (kvm|tcg)$/s.exec(c)
+  return m && m[1] === m[3] ? `${m[3]}${m[2] === '0' ? ' (cache read only)' : ''}` : c.slice(0, 40)
+})
 
 test('the guest runs under KVM: no TCG run, no warning, state runs-guests', async (t) => {
   const r = await runTask(kvm, USABLE, guest('ok 63 RPLCXW\n'))
@@ -112,7 +116,8 @@ test('the guest runs under KVM: no TCG run, no warning, state runs-guests', asyn
 test('this machine: KVM stops the guest, TCG runs it: one warning, state cannot-run-guests, in check mode too', async (t) => {
   for (const check of [false, true]) {
     const r = await runTask(kvm, USABLE, guest(HERE_KVM, 'ok 53 RPLCXW\n', { check }))
-    t.deepEqual(probes(r), ['kvm', 'tcg'], 'the probe is read-only: it runs in check mode')
+    const readOnly = check ? ' (cache read only)' : ''
+    t.deepEqual(probes(r), [`kvm${readOnly}`, `tcg${readOnly}`], 'the probe is read-only: it runs in check mode, and writes no verdict there')
     t.deepEqual(r.warnings.map((w) => w.split(':')[0]), ['KVM is present but cannot run guests'])
     t.deepEqual(r.state, { kvm: 'cannot-run-guests' })
   }
