@@ -48,12 +48,16 @@ test('two recorded runs, one host down the second time: the report shows it unre
 
   const { page: browser, blocked, close } = await openReport(page)
   t.teardown(close)
-  t.deepEqual(await browser.locator('#room tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-host'), tr.getAttribute('data-status')])),
+  t.deepEqual(await browser.locator('.seat').evaluateAll((els) => els.map((e) => [e.getAttribute('data-host'), e.getAttribute('data-status')])),
     [[up1, 'ok'], [up2, 'ok'], [down, 'unreachable']])
-  t.deepEqual(await browser.locator('#room thead th.role').allTextContents(), ['lab-notice'])
+  // No inventory where the report runs: the three hosts are one room by their names.
+  t.deepEqual(await browser.locator('section.room').evaluateAll((els) => els.map((e) => [e.getAttribute('data-from'), e.getAttribute('data-seats')])), [['names', '3']])
+  t.deepEqual(await browser.locator('#role-order b').allTextContents(), ['lab-notice'])
   for (const host of [up1, up2]) {
-    t.regex(await browser.locator(`#room tr[data-host="${host}"] td[data-role="lab-notice"]`).getAttribute('data-status') ?? '', /^(ok|changed)$/)
+    t.regex(await browser.locator(`.seat[data-host="${host}"] [data-role="lab-notice"]`).getAttribute('data-status') ?? '', /^(ok|changed)$/)
   }
+  t.deepEqual(await browser.locator(`.seat[data-host="${down}"] [data-badge]`).evaluateAll((els) => els.map((e) => e.getAttribute('data-badge'))), ['unreachable'])
+  t.is(await browser.locator(`.seat[data-host="${up1}"] [data-badge]`).count(), 0)
   t.deepEqual(await browser.locator('#unreachable-table tbody th').allTextContents(), [down])
   t.regex(await browser.locator(`#unreachable-table tr[data-host="${down}"] td.message`).innerText(), /\S/)
   t.is(await browser.locator('[data-count="unreachable"] b').innerText(), '1')

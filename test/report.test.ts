@@ -19,7 +19,7 @@ function pngSize(file: string): { width: number; height: number } {
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) }
 }
 
-test('the fixture room in chromium: room table, failed cell, reboot, unreachable, images; offline; screenshot', async (t) => {
+test('the fixture rooms in chromium: seat tiles by name, failed role cell, badges, reboot, unreachable, images; offline; screenshot', async (t) => {
   const db = join(dir, 'runs.db')
   const { hosts } = writeReportFixture(db, { now: new Date() })
   const records = openRecords(db, { readonly: true })
@@ -33,22 +33,24 @@ test('the fixture room in chromium: room table, failed cell, reboot, unreachable
   let dialogs = 0
   page.on('dialog', (d) => (dialogs++, void d.dismiss()))
 
-  // Room view: one row per host, in natural order.
-  const rows = page.locator('#room tbody tr')
-  t.is(await rows.count(), hosts.length)
-  t.deepEqual((await page.locator('#room tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-host')))).slice(0, 11),
+  // Room view: with no inventory, rooms by the names (m5, m6), a tile per host in natural order.
+  t.is(await page.locator('.seat').count(), hosts.length)
+  t.deepEqual(await page.locator('section.room').evaluateAll((els) => els.map((e) => [e.getAttribute('data-room'), e.getAttribute('data-from')])), [['m5', 'names'], ['m6', 'names']])
+  t.deepEqual((await page.locator('section.room[data-room="m5"] .seat').evaluateAll((els) => els.map((e) => e.getAttribute('data-host')))).slice(0, 11),
     ['m5-1', 'm5-2', 'm5-3', 'm5-4', 'm5-5', 'm5-6', 'm5-7', 'm5-8', 'm5-9', 'm5-10', 'm5-11'])
-  t.deepEqual(await page.locator('#room thead th.role').allTextContents(), ['kvm-module', 'udpcast', 'vm-image', 'samba-loopback', 'gdm-session'])
+  t.deepEqual(await page.locator('#role-order b').allTextContents(), ['kvm-module', 'udpcast', 'vm-image', 'samba-loopback', 'gdm-session'])
 
-  // The failed role: its status, a red background, the time of its last success, and the message not run as markup.
-  const failed = page.locator('#room tr[data-host="m5-7"] td[data-role="vm-image"]')
+  // The failed role: its status, a red cell, the time of its last success, and the message not run as markup.
+  const failed = page.locator('.seat[data-host="m5-7"] [data-role="vm-image"]')
   t.is(await failed.getAttribute('data-status'), 'failed')
-  t.regex(await failed.innerText(), /^failed\s*2 d ago$/)
-  t.is(await failed.evaluate((td) => getComputedStyle(td).backgroundColor), 'rgb(242, 139, 130)')
-  t.is(await page.locator('#room tr[data-host="m5-7"] td[data-col="status"]').getAttribute('title'), FAILED_MESSAGE)
-  t.is(await page.locator('#room tr[data-host="m5-1"] td[data-role="vm-image"]').getAttribute('data-status'), 'ok')
-  t.is(await page.locator('#room tr[data-host="m6-6"] td[data-role="vm-image"]').getAttribute('data-status'), 'none')
-  t.is(await page.locator('#room tr[data-host="m5-11"]').getAttribute('data-status'), 'unreachable')
+  t.regex(await failed.getAttribute('title') ?? '', /^vm-image: failed in run #2, .*; last success 2 d ago \(.+\)$/)
+  t.is(await failed.evaluate((e) => getComputedStyle(e).backgroundColor), 'rgb(242, 139, 130)')
+  t.is((await page.locator('.seat[data-host="m5-7"]').getAttribute('title'))?.split('\n')[1], FAILED_MESSAGE)
+  t.is(await page.locator('.seat[data-host="m5-1"] [data-role="vm-image"]').getAttribute('data-status'), 'ok')
+  t.is(await page.locator('.seat[data-host="m6-6"] [data-role="vm-image"]').getAttribute('data-status'), 'none')
+  t.is(await page.locator('.seat[data-host="m5-11"]').getAttribute('data-status'), 'unreachable')
+  t.deepEqual(await page.locator('.seat[data-host="m5-11"] [data-badge]').evaluateAll((els) => els.map((e) => e.getAttribute('data-badge'))), ['image-behind', 'unreachable'])
+  t.deepEqual(await page.locator('.seat:has([data-badge="reboot-pending"])').evaluateAll((els) => els.map((e) => e.getAttribute('data-host'))), ['m5-3', 'm5-10', 'm6-2'])
   t.is(await page.locator('script').count(), 0)
   t.is(dialogs, 0)
 

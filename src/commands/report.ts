@@ -1,7 +1,8 @@
 import { resolve } from 'node:path'
 import { InputError } from '../errors.ts'
 import { hostSelector } from '../inventory/recorded-hosts.ts'
-import { helpLines, parseTable, text } from '../option-table.ts'
+import { seatVars } from '../inventory/rooms.ts'
+import { helpLines, list, parseTable, text } from '../option-table.ts'
 import { writeAtomic } from '../output/atomic.ts'
 import { recordsPath } from '../records/path.ts'
 import { openRecords } from '../records/store.ts'
@@ -14,7 +15,7 @@ export const DEFAULT_REPORT_FILE = 'labplay-report.html'
 
 const OPTIONS = {
   limit: READER_OPTIONS.limit,
-  inventory: READER_OPTIONS.inventory,
+  inventory: list(['-i', '--inventory'], 'SRC', "inventory: its rooms, and -l's groups (repeatable; default ./inventory when it exists)"),
   records: READER_OPTIONS.records,
   output: text(['-o', '--output'], 'FILE.html', 'where to write the page (default ./labplay-report.html)', { nonEmpty: true }),
   help: READER_OPTIONS.help,
@@ -23,9 +24,11 @@ const OPTIONS = {
 // `labplay report --help`.
 export const REPORT_USAGE = `usage: labplay report [-l PATTERN] [-i INVENTORY] [--records PATH] [-o FILE.html]
 
-Writes one self-contained HTML page about the recorded runs: the room (hosts × roles, coloured by
-last status, with the time of the last success), image versions, hosts pending a reboot, hosts
-unreachable last time, and the last runs. It opens anywhere, with no network.
+Writes one self-contained HTML page about the recorded runs: each room (an inventory group that lists
+seats) as a block of seat tiles, in name order or at their seat_position ("row,col"), coloured by last
+status, with badges for image behind, reboot pending and unreachable and a cell per role; then hosts
+pending a reboot, hosts unreachable last time, image versions and the last runs. It opens anywhere,
+with no network.
 
 ${helpLines(OPTIONS, 26)}`
 
@@ -44,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     html = renderReport(readReport(records, {
       records: records.path,
       select: hostSelector(inventory, o.limit, cwd),
+      ...(inventory ? { seats: (hosts: string[]) => seatVars(inventory, hosts) } : {}),
       ...(o.limit ? { pattern: o.limit } : {}),
     }))
   } finally {

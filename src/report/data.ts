@@ -1,5 +1,7 @@
+import type { SeatVars } from '../inventory/rooms.ts'
 import type { Records } from '../records/store.ts'
 import { naturalCompare } from './natural.ts'
+import { layRooms, type Room } from './rooms.ts'
 
 // One role on one host, as role_state last saw it.
 export interface RoleCell {
@@ -22,6 +24,8 @@ export interface HostRow {
   kernelNewest?: string
   rebootPending: boolean
   image?: string
+  // It reported an image version older than the newest any host reported.
+  imageBehind: boolean
   roles: Record<string, RoleCell>
 }
 
@@ -53,7 +57,9 @@ export interface ReportData {
   pattern?: string
   roles: string[]
   hosts: HostRow[]
-  counts: { hosts: number; ok: number; failing: number; unreachable: number; rebootPending: number; neverRun: number }
+  // The room view's blocks; every host of `hosts` is a seat of exactly one.
+  rooms: Room[]
+  counts: { hosts: number; ok: number; failing: number; unreachable: number; rebootPending: number; imageBehind: number; neverRun: number }
   rebootPending: HostRow[]
   unreachable: HostRow[]
   // Newest first (natural order of the version strings: 2026.10 after 2026.9).
@@ -69,6 +75,8 @@ export interface ReadOptions {
   pattern?: string
   // Recorded host names → the hosts to show (may add inventory hosts never recorded). Default: all.
   select?: (recorded: string[]) => string[]
+  // The shown hosts → their rooms and seat positions from the inventory (src/inventory/rooms.ts). Default: none, rooms by name.
+  seats?: (hosts: string[]) => Map<string, SeatVars>
   now?: Date
   // How many runs the run list shows.
   runs?: number
@@ -104,7 +112,7 @@ function read(records: Records, opts: ReadOptions): ReportData {
 
   const hosts = names.map((name): HostRow => {
     const r = byHost.get(name)
-    const row: HostRow = { host: name, rebootPending: false, roles: cells.get(name) ?? {} }
+    const row: HostRow = { host: name, rebootPending: false, imageBehind: false, roles: cells.get(name) ?? {} }
     if (!r) return row
     assign(row, 'lastStatus', r.lastStatus)
     assign(row, 'lastRunId', r.lastRunId)
@@ -122,6 +130,7 @@ function read(records: Records, opts: ReadOptions): ReportData {
   for (const h of hosts) if (h.image !== undefined) versions.set(h.image, [...(versions.get(h.image) ?? []), h.host])
   const images = [...versions].map(([version, hs]) => ({ version, hosts: hs })).sort((a, b) => naturalCompare(b.version, a.version))
   const newest = images[0]?.version
+  for (const h of hosts) h.imageBehind = h.image !== undefined && h.image !== newest
   const unreachable = hosts.filter((h) => h.lastStatus === 'unreachable')
   const rebootPending = hosts.filter((h) => h.rebootPending)
 
@@ -131,12 +140,14 @@ function read(records: Records, opts: ReadOptions): ReportData {
     ...(opts.pattern ? { pattern: opts.pattern } : {}),
     roles,
     hosts,
+    rooms: layRooms(names, opts.seats?.(names) ?? new Map()),
     counts: {
       hosts: hosts.length,
       ok: hosts.filter((h) => h.lastStatus === 'ok' || h.lastStatus === 'changed').length,
       failing: hosts.filter((h) => h.lastStatus === 'failed').length,
       unreachable: unreachable.length,
       rebootPending: rebootPending.length,
+      imageBehind: hosts.filter((h) => h.imageBehind).length,
       neverRun: hosts.filter((h) => h.lastStatus === undefined).length,
     },
     rebootPending,

@@ -15,24 +15,37 @@ export const FAILED_MESSAGE = 'qemu-img check failed: <script>alert("pwned")</sc
 export const UNREACHABLE_MESSAGE = 'ssh: connect to host {host} port 22: Connection refused'
 
 // What happened to whom (names absent from the rooms are ignored).
-export const ANOMALIES = {
+export interface Anomalies {
+  rebootPending: string[]
+  failed: Record<string, string>
+  unreachable: string[]
+  oldImage: string[]
+  noImage: string[]
+  skipped: Record<string, string>
+  neverRan: Record<string, string>
+}
+
+export const DEFAULT_ANOMALIES: Anomalies = {
   rebootPending: ['m5-3', 'm5-10', 'm6-2'],
-  failed: { 'm5-7': 'vm-image', 'm6-3': 'kvm-module' } as Record<string, string>,
+  failed: { 'm5-7': 'vm-image', 'm6-3': 'kvm-module' },
   unreachable: ['m5-11', 'm6-8'],
   oldImage: ['m5-7', 'm5-11', 'm6-8'],
   noImage: ['m6-6'],
-  skipped: { 'm6-6': 'samba-loopback' } as Record<string, string>,
-  neverRan: { 'm6-6': 'vm-image' } as Record<string, string>,
+  skipped: { 'm6-6': 'samba-loopback' },
+  neverRan: { 'm6-6': 'vm-image' },
 }
 
 export interface FixtureOptions {
   now: Date
   rooms?: Array<{ name: string; seats: number }>
+  anomalies?: Anomalies
 }
 
-// The default: rooms m5 (12 seats) and m6 (8 seats), four runs (the last one a check run cut short).
+// The default: rooms m5 (12 seats) and m6 (8 seats), four runs: every host, then every room but m6,
+// then m6, the last one a check run on m6-1 cut short.
 export function writeReportFixture(path: string, opts: FixtureOptions): { hosts: string[] } {
   const rooms = opts.rooms ?? [{ name: 'm5', seats: 12 }, { name: 'm6', seats: 8 }]
+  const ANOMALIES = opts.anomalies ?? DEFAULT_ANOMALIES
   const at = (hoursAgo: number) => new Date(opts.now.getTime() - hoursAgo * 3600_000).toISOString()
   const hosts = rooms.flatMap((r) => Array.from({ length: r.seats }, (_, i) => `${r.name}-${i + 1}`))
   // The store creates the file and its schema; the rows go in as plain SQL.
@@ -98,8 +111,9 @@ export function writeReportFixture(path: string, opts: FixtureOptions): { hosts:
 
   db.transaction(() => {
     const inRoom = (room: string) => hosts.filter((h) => h.startsWith(`${room}-`))
+    const second = rooms.map((r) => r.name).filter((r) => r !== 'm6')
     record(1, 72, null, hosts, true)
-    record(2, 5, 'm5', inRoom('m5'), true)
+    record(2, 5, second.join(':'), second.flatMap(inRoom), true)
     record(3, 2, 'm6', inRoom('m6'), true)
     record(4, 1, 'm6-1', inRoom('m6').slice(0, 1), false, true)
   })()

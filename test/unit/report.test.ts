@@ -6,11 +6,15 @@ import { InputError } from '../../src/errors.ts'
 import { openRecords } from '../../src/records/store.ts'
 import { main } from '../../src/commands/report.ts'
 import { readReport, type ReportData } from '../../src/report/data.ts'
-import { ago, escapeHtml, renderReport } from '../../src/report/html.ts'
+import { renderReport } from '../../src/report/html.ts'
+import { ago, escapeHtml } from '../../src/report/markup.ts'
 import { naturalCompare } from '../../src/report/natural.ts'
 import { hostSelector } from '../../src/inventory/recorded-hosts.ts'
 import { emptyInventory, addGroup, addHost, addChild, reconcile } from '../../src/inventory/model.ts'
 import { FAILED_MESSAGE, NEWEST_IMAGE, OLD_IMAGE, ROLES, writeReportFixture } from '../helpers/report-fixture.ts'
+import { writeCampus } from '../helpers/report-campus.ts'
+import { loadInventory } from '../../src/inventory/index.ts'
+import { seatVars } from '../../src/inventory/rooms.ts'
 
 const NOW = new Date('2026-11-27T12:00:00.000Z')
 const dir = mkdtempSync(join(tmpdir(), 'labplay-report-unit-'))
@@ -39,7 +43,7 @@ test('the fixture as data: hosts in natural order, roles in playbook order, ever
   t.is(d.hosts.length, 20)
   t.deepEqual(d.hosts.slice(0, 12).map((h) => h.host), Array.from({ length: 12 }, (_, i) => `m5-${i + 1}`))
   t.deepEqual(d.roles, ROLES)
-  t.deepEqual(d.counts, { hosts: 20, ok: 15, failing: 2, unreachable: 2, rebootPending: 3, neverRun: 0 })
+  t.deepEqual(d.counts, { hosts: 20, ok: 15, failing: 2, unreachable: 2, rebootPending: 3, imageBehind: 3, neverRun: 0 })
   t.deepEqual(d.rebootPending.map((h) => h.host), ['m5-3', 'm5-10', 'm6-2'])
   t.deepEqual(d.unreachable.map((h) => [h.host, h.lastMessage]), [
     ['m5-11', 'ssh: connect to host m5-11 port 22: Connection refused'],
@@ -105,6 +109,33 @@ test('-l with an inventory: groups work, and an inventory host no run reached is
   t.true(d.lackingNewestImage.includes('m6-9'))
 })
 
+test('-l with rooms from the inventory: a purpose group shows its seats in their own rooms, positions kept', async (t) => {
+  const campus = join(dir, 'campus')
+  const { records: db, inventory: source } = writeCampus(campus, NOW)
+  const inv = await loadInventory([source], { cwd: campus })
+  const records = openRecords(db, { readonly: true })
+  t.teardown(() => records.close())
+  const rooms = (pattern: string) => readReport(records, { records: db, now: NOW, select: hostSelector(inv, pattern, campus), seats: (h) => seatVars(inv, h) }).rooms
+  t.deepEqual(rooms('gpu').map((r) => [r.name, r.seats.map((s) => s.host)]), [['m6', ['m6-1', 'm6-2', 'm6-3', 'm6-4']]])
+  t.deepEqual(rooms('exam').map((r) => [r.name, r.seats.length]), [['m8', 30], ['m9', 10]])
+  const [m7] = rooms('m7-1:m7-2:m7-24')
+  t.deepEqual(m7!.seats.map((s) => [s.host, s.row, s.col, s.positioned]), [['m7-1', 1, 1, true], ['m7-2', 2, 1, true], ['m7-24', 3, 1, false]])
+  t.is(m7!.problems.length, 1)
+})
+
+test('hosts no inventory group seats: by their names, else in the last block, "Not in a room"', (t) => {
+  const inv = emptyInventory()
+  addHost(inv, 'prep', 'ungrouped')
+  reconcile(inv)
+  const records = openRecords(DB, { readonly: true })
+  t.teardown(() => records.close())
+  const d = readReport(records, { records: DB, now: NOW, select: hostSelector(inv, undefined, process.cwd()), seats: (h) => seatVars(inv, h) })
+  t.deepEqual(d.rooms.map((r) => [r.name, r.from, r.seats.length]), [['m5', 'names', 12], ['m6', 'names', 8], ['', 'none', 1]])
+  const html = renderReport(d)
+  t.regex(html, /<section class="room" data-room="" data-from="none" data-seats="1">\n<h3><span class="room-name">Not in a room<\/span>/)
+  t.regex(html, /<h2>Room view <span class="n">2 rooms<\/span><\/h2>/)
+})
+
 test('escapeHtml covers text and attributes', (t) => {
   t.is(escapeHtml(`<a href="x" onclick='y'>&</a>`), '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;')
 })
@@ -113,6 +144,9 @@ test('the page escapes every value from the record: no markup gets through', (t)
   const d = read()
   const evil = '<img src=x onerror=alert(1)>'
   d.hosts[0]!.host = `m5-1"${evil}`
+  d.rooms[0]!.seats[0]!.host = d.hosts[0]!.host
+  d.rooms[0]!.name = evil
+  d.rooms[0]!.problems = [`seat_position: got "${evil}"`]
   d.hosts[0]!.roles = { [`kvm"${evil}`]: { status: `ok"${evil}`, lastAt: NOW.toISOString(), lastRunId: 1 } }
   d.roles = [`kvm"${evil}`]
   d.runs[0]!.playbook = `/x/${evil}.yml`
@@ -123,8 +157,9 @@ test('the page escapes every value from the record: no markup gets through', (t)
   t.false(html.includes('<script'))
   t.true(html.includes('qemu-img check failed: &lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; &amp; more'))
   t.true(html.includes('data-host="m5-1&quot;&lt;img src=x onerror=alert(1)&gt;"'))
+  t.true(html.includes('<li>seat_position: got &quot;&lt;img src=x onerror=alert(1)&gt;&quot;</li>'))
   // An unknown status never becomes a class name of its own.
-  t.true(html.includes('class="role s-other"'))
+  t.true(html.includes('<span class="s-other" data-role="kvm&quot;'))
 })
 
 test('the page is self-contained: no external reference of any kind', (t) => {
@@ -132,8 +167,8 @@ test('the page is self-contained: no external reference of any kind', (t) => {
   t.notRegex(html, /\b(?:src|href)\s*=/i)
   t.notRegex(html, /@import|url\(/i)
   t.notRegex(html, /<script|<link|<iframe|<img/i)
-  t.regex(html, /<table id="room">/)
-  t.regex(html, /<td class="role s-failed" data-role="vm-image" data-status="failed"/)
+  t.regex(html, /<div class="rooms" id="rooms">/)
+  t.regex(html, /<span class="s-failed" data-role="vm-image" data-status="failed"/)
 })
 
 test('relative times', (t) => {
@@ -158,8 +193,10 @@ test('cli: writes the page where -o says and prints its path; clear errors for b
   }
   t.is(printed, `${out}\n`)
   const html = readFileSync(out, 'utf8')
-  // 12 room rows, m5-11 unreachable, m5-3 and m5-10 pending a reboot.
-  t.is(html.match(/<tr data-host=/g)?.length, 12 + 1 + 2)
+  // 12 seats, all in room m5 by their names (no inventory); rows for m5-11 unreachable, m5-3 and m5-10 pending a reboot.
+  t.is(html.match(/<div class="seat /g)?.length, 12)
+  t.is(html.match(/<section class="room" data-room="m5" data-from="names"/g)?.length, 1)
+  t.is(html.match(/<tr data-host=/g)?.length, 1 + 2)
   const missing = join(dir, 'nothing-here.db')
   await t.throwsAsync(main(['--records', missing, '-o', out]), { instanceOf: InputError, message: `no runs recorded yet at ${missing}` })
   await t.throwsAsync(main(['--records', DB, '--bogus']), { instanceOf: InputError, message: /--bogus/ })
