@@ -42,6 +42,17 @@ export interface Options {
   vaultIds: string[]
   vaultPasswordFiles: string[]
   askVaultPass: boolean
+  // Coming from Ansible (issue 14.8): password login (-k), the default connection (-c), su or sudo, extra
+  // ssh arguments for every host, and where/how tasks start.
+  askPass: boolean
+  connection?: string
+  becomeMethod?: string
+  sshCommonArgs?: string
+  sshExtraArgs?: string
+  startAtTask?: string
+  step: boolean
+  // The options given on the command line, so ansible.cfg fills in only the others (src/config/apply.ts).
+  given: Set<keyof Options>
   help: boolean
   version: boolean
 }
@@ -89,6 +100,13 @@ const SPECS: Record<string, Spec> = {
   '--vault-id': { key: 'vaultIds', kind: 'list' },
   '--vault-password-file': { key: 'vaultPasswordFiles', kind: 'list' }, '--vault-pass-file': { key: 'vaultPasswordFiles', kind: 'list' },
   '--ask-vault-pass': { key: 'askVaultPass', kind: 'flag' }, '--ask-vault-password': { key: 'askVaultPass', kind: 'flag' },
+  '-k': { key: 'askPass', kind: 'flag' }, '--ask-pass': { key: 'askPass', kind: 'flag' },
+  '-c': { key: 'connection', kind: 'value' }, '--connection': { key: 'connection', kind: 'value' },
+  '--become-method': { key: 'becomeMethod', kind: 'value' },
+  '--ssh-common-args': { key: 'sshCommonArgs', kind: 'value' },
+  '--ssh-extra-args': { key: 'sshExtraArgs', kind: 'value' },
+  '--start-at-task': { key: 'startAtTask', kind: 'value' },
+  '--step': { key: 'step', kind: 'flag' },
   '-h': { key: 'help', kind: 'flag' }, '--help': { key: 'help', kind: 'flag' },
   '--version': { key: 'version', kind: 'flag' },
 }
@@ -100,7 +118,7 @@ export function parseOptions(argv: string[]): Options {
     become: false, askBecomePass: false, listHosts: false, listTasks: false, listTags: false, syntaxCheck: false,
     verbosity: 0, connectTimeoutS: DEFAULT_CONNECT_TIMEOUT_S, taskTimeoutS: DEFAULT_TASK_TIMEOUT_S, maxOutputMiB: DEFAULT_MAX_OUTPUT_MIB,
     hostKeyChecking: 'accept-new', noRecords: false, wake: false, wakeTimeoutS: DEFAULT_WAKE_TIMEOUT_S, stale: false, help: false, version: false,
-    vaultIds: [], vaultPasswordFiles: [], askVaultPass: false,
+    vaultIds: [], vaultPasswordFiles: [], askVaultPass: false, askPass: false, step: false, given: new Set(),
   }
   const raw: Record<string, unknown> = o as unknown as Record<string, unknown>
   const args = expand(argv)
@@ -118,6 +136,7 @@ export function parseOptions(argv: string[]): Options {
     }
     const spec = SPECS[arg]
     if (!spec) throw new InputError(`unknown option '${arg}' (see labplay --help)`)
+    o.given.add(spec.key)
     if (spec.kind === 'flag') raw[spec.key] = true
     else if (spec.kind === 'count') o.verbosity++
     else {
@@ -139,6 +158,8 @@ export function parseOptions(argv: string[]): Options {
   o.wakeTimeoutS = positiveInt(o.wakeTimeoutS, '--wake-timeout')
   if (o.wake && o.noRecords) throw new InputError('--wake needs the run record (the MACs come from earlier runs): it cannot be used with --no-records')
   if (o.askVaultPass && o.vaultPasswordFiles.length) throw new InputError('--ask-vault-pass and --vault-password-file: give one or the other (or several --vault-id)')
+  if (o.becomeMethod !== undefined) checkBecomeMethod(o.becomeMethod, '--become-method')
+  if (o.connection !== undefined) checkConnection(o.connection, '--connection')
   if (o.stale && o.noRecords) throw new InputError('--stale compares with the run record: it cannot be used with --no-records')
   if (!o.playbook && !o.help && !o.version) throw new InputError('no playbook given: labplay PLAYBOOK [options] (see labplay --help)')
   return o
@@ -163,6 +184,18 @@ function expand(argv: string[]): string[] {
   }
   return out
 }
+
+// Shared with ansible.cfg's become_method (src/config/apply.ts).
+export function checkBecomeMethod(value: string, name: string): void {
+  if (!BECOME_METHODS.includes(value)) throw new InputError(`${name} '${value}': expected sudo or su`)
+}
+
+// labplay drives ssh and local; a host with another connection is listed but not run (src/engine/targets.ts).
+export function checkConnection(value: string, name: string): void {
+  if (!['ssh', 'smart', 'local', 'paramiko'].includes(value)) throw new InputError(`${name} '${value}': expected ssh or local (labplay drives no other connection)`)
+}
+
+const BECOME_METHODS = ['sudo', 'su']
 
 function splitTags(value: string): string[] {
   return value.split(',').map((t) => t.trim()).filter(Boolean)
@@ -193,6 +226,11 @@ Runs a playbook (a path, or a name looked up in ./playbooks/) on the hosts of an
   -b, --become              run as root through sudo
       --become-user USER    run as this user through sudo (default root)
   -K, --ask-become-pass     ask for the sudo password (never shown, never logged)
+      --become-method sudo|su   how to become (default sudo; su asks the become user's password)
+  -k, --ask-pass            ask for the SSH login password (never shown, never logged)
+  -c, --connection ssh|local  connection for hosts that set no ansible_connection (default ssh)
+      --ssh-common-args ARGS  ssh options for every host: -o K=V, -J JUMP, -p PORT, -i KEY, -F FILE
+      --ssh-extra-args ARGS   likewise (ansible-playbook passes them to ssh only)
   -T, --timeout SECONDS     ssh connect timeout (default ${DEFAULT_CONNECT_TIMEOUT_S})
       --task-timeout SECONDS  kill a command that runs longer (default ${DEFAULT_TASK_TIMEOUT_S})
       --max-output MIB      kill a command whose stdout + stderr pass this many MiB (default ${DEFAULT_MAX_OUTPUT_MIB})
@@ -208,10 +246,15 @@ Runs a playbook (a path, or a name looked up in ./playbooks/) on the hosts of an
       --vault-id [LABEL@]SOURCE  a vault password: a file, an executable that prints it, or 'prompt'
       --vault-password-file FILE  a vault password from a file or an executable (repeatable)
       --ask-vault-pass      ask for the vault password (also: $ANSIBLE_VAULT_PASSWORD_FILE)
+      --start-at-task NAME  start each play at the first task of this name (role : task, or task)
+      --step                ask before each task: (y)es, (n)o, (c)ontinue without asking
       --list-hosts | --list-tasks | --list-tags | --syntax-check
       --json [FILE.json|-]  machine-readable summary (stdout when no file is given)
   -v, -vv, -vvv             more output (-vvv shows stack traces)
   -h, --help | --version
+
+Settings not given here come from ansible.cfg and ANSIBLE_* variables, found as Ansible finds them
+($ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc/ansible/ansible.cfg); -v names the file used.
 
 Exit codes: 0 ok, 2 a host failed, 4 a host unreachable (none failed), 5 bad input, 99 interrupted.
 `

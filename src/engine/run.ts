@@ -216,7 +216,7 @@ class Run {
     if (!state.conn) {
       this.emit({ type: 'host-start', host: state.name })
       const target = play.targets.get(state.name)!
-      state.conn = this.opts.connect ? this.opts.connect(target) : target.kind === 'local' ? Promise.resolve(connectLocal(target.name, { become: target.become })) : connectSsh(target.ssh)
+      state.conn = this.opts.connect ? this.opts.connect(target) : openTarget(target)
     }
     await state.conn
   }
@@ -442,3 +442,9 @@ class Run {
   }
 }
 
+// A host labplay cannot drive (ansible_connection winrm…) counts as unreachable, with the reason.
+function openTarget(target: Target): Promise<Connection> {
+  if (target.kind === 'local') return Promise.resolve(connectLocal(target.name, { become: target.become }))
+  if (target.kind === 'ssh') return connectSsh(target.ssh)
+  return Promise.reject(new UnreachableError(`${target.name}: ansible_connection '${target.connection}' is not one labplay drives (it speaks ssh and local); this host is listed and selectable, but cannot be run`))
+}

@@ -107,10 +107,10 @@ test('refuses a non-numeric ansible_group_priority', (t) => {
   refuses(t, '[g]\nh\n[g:vars]\nansible_group_priority=high\n', 'ansible_group_priority of group "g" must be a whole number', 4)
 })
 
-test('refuses a bad ansible_port or ansible_connection at the host var or :vars line', (t) => {
+test('refuses a bad ansible_port at the host var or :vars line; keeps any ansible_connection', (t) => {
   refuses(t, '[g]\nh ansible_host=127.0.0.1 ansible_port=eighty\n', "host h: ansible_port 'eighty' is not a port number", 2, 26)
   refuses(t, '[g]\nh ansible_port=99999\n', "host h: ansible_port '99999' is not a port number", 2, 3)
-  refuses(t, '[g]\nh ansible_connection=winrm\n', "host h: ansible_connection 'winrm' is not supported, expected ssh or local", 2, 3)
+  t.is(ini('[g]\nh ansible_connection=winrm\n').hosts.get('h')?.vars.ansible_connection, 'winrm')
   refuses(t, '[g]\nh\n[g:vars]\nansible_port=0\n', "group g: ansible_port '0' is not a port number", 4)
   const inv = ini('[g]\nh ansible_port=2222 ansible_connection=local\nk ansible_port="{{ p }}" ansible_connection=smart\n')
   t.is(inv.hosts.get('h')?.vars.ansible_port, 2222)

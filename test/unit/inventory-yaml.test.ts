@@ -114,7 +114,7 @@ test('refuses a loop of children across the file', async (t) => {
 
 test('refuses bad connection vars at the key that sets them', async (t) => {
   await refuses(t, 'all:\n  hosts:\n    h1:\n      ansible_port: text\n', "host h1: ansible_port 'text' is not a port number", 4, 7)
-  await refuses(t, 'all:\n  vars:\n    ansible_connection: winrm\n  hosts:\n    h1:\n', "group all: ansible_connection 'winrm' is not supported, expected ssh or local", 3, 5)
+  await refuses(t, 'all:\n  vars:\n    ansible_connection: [winrm]\n  hosts:\n    h1:\n', 'group all: ansible_connection must be a string, found a list', 3, 5)
   await refuses(t, 'all:\n  hosts:\n    h1: { ansible_user: { a: 1 } }\n', 'host h1: ansible_user must be a string, found object', 3, 11)
 })
 
