@@ -83,9 +83,11 @@ export function findAnsibleConfig(ctx: ConfigContext): { file?: string; warnings
   const candidates: string[] = []
   const warnings: string[] = []
   const fromEnv = ctx.env.ANSIBLE_CONFIG
+  let envFile: string | undefined
   if (fromEnv !== undefined) {
     const path = resolve(ctx.cwd, expandPath(fromEnv, home, ctx.env))
-    candidates.push(isDir(path) ? join(path, 'ansible.cfg') : path)
+    envFile = isDir(path) ? join(path, 'ansible.cfg') : path
+    candidates.push(envFile)
   }
   const local = join(ctx.cwd, 'ansible.cfg')
   let skippedLocal = false
@@ -97,7 +99,7 @@ export function findAnsibleConfig(ctx: ConfigContext): { file?: string; warnings
   }
   candidates.push(join(home, '.ansible.cfg'), '/etc/ansible/ansible.cfg')
   const file = candidates.find(readable)
-  if (skippedLocal && file !== candidates[0]) {
+  if (skippedLocal && file !== envFile) {
     warnings.push(`Ansible is being run in a world writable directory (${ctx.cwd}), ignoring it as an ansible.cfg source.`)
   }
   return { file, warnings }

@@ -21,7 +21,7 @@ export async function authPlan(target: SshHop): Promise<AuthPlan> {
   const tried: string[] = []
   if (target.privateKeyFile !== undefined) {
     const key = await readFile(target.privateKeyFile).catch((err: NodeJS.ErrnoException) => {
-      throw new UnreachableError(`${target.name}: cannot read private key ${target.privateKeyFile} (${err.code ?? err.message})`)
+      throw new UnreachableError(`cannot read private key ${target.privateKeyFile} (${err.code ?? err.message})`)
     })
     methods.push({ type: 'publickey', username, key })
     tried.push(`key file ${target.privateKeyFile}`)
