@@ -36,13 +36,26 @@ export class SshConfigFiles {
 
   // The settings for `host` (the name given to ssh: ansible_host or the inventory name), as `ssh -G` computes them.
   options(host: string): SshOptions {
-    const computed = this.config.compute(host, { matchExec: false })
+    const computed = this.forHost(host).compute(host, { matchExec: false })
     const out: SshOptions = new Map()
     for (const [key, value] of Object.entries(computed)) {
       const name = key.toLowerCase()
       if (USED.includes(name) && !out.has(name)) out.set(name, value)
     }
     return out
+  }
+
+  // ssh-config's Host globs let `?` match no character at all (m6-?? took m6-1): labplay decides each Host
+  // line itself (ssh_config(5) PATTERNS) and leaves the rest (Match, first value wins) to ssh-config.
+  private forHost(host: string): SSHConfig {
+    const view = new SSHConfig()
+    for (const line of this.config) {
+      if (line.type === LineType.DIRECTIVE && line.param === 'Host' && 'config' in line) {
+        const patterns = Array.isArray(line.value) ? line.value.map((v) => v.val) : String(line.value).split(/\s+/)
+        view.push({ ...line, value: hostMatches(patterns, host) ? '*' : '!*' })
+      } else view.push(line)
+    }
+    return view
   }
 
   private read(file: string, base: string, depth: number): Line[] {
@@ -111,6 +124,21 @@ export class SshConfigFiles {
     const patterns = (Array.isArray(line.value) ? line.value.map((v: { val: string }) => v.val) : String(line.value).split(/\s+/)).filter(Boolean)
     return patterns.flatMap((pattern: string) => globFiles(expandTilde(pattern), base).flatMap((f) => this.read(f, base, depth + 1)))
   }
+}
+
+// A Host line's pattern list: any negated pattern that matches excludes the host, else one plain match includes it.
+export function hostMatches(patterns: string[], host: string): boolean {
+  let matched = false
+  for (const pattern of patterns.flatMap((p) => p.split(','))) {
+    const negated = pattern.startsWith('!')
+    const body = negated ? pattern.slice(1) : pattern
+    const re = new RegExp(`^${body.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`)
+    if (re.test(host)) {
+      if (negated) return false
+      matched = true
+    }
+  }
+  return matched
 }
 
 function count(text: string): number {
