@@ -6,6 +6,7 @@ const MARKER_ANYWHERE = new RegExp(`${PGID_MARKER}(\\d+)\\n`)
 // The marker comes before anything the command prints; past this much of one unfinished line there is
 // none to find (a hostile sudo), and what is held passes on, so it counts toward the output cap.
 const SEARCH_LIMIT = 4096
+const PROMPT = /^[^\n:]*[Pp]assword[^\n:]*: ?/
 
 // Takes the wrapper's process-group line out of stderr (whatever sudo printed before it stays; with
 // `dropPrompt`, what su printed before it goes too: only the become tool writes there before the wrapper).
@@ -14,6 +15,7 @@ export class PgidScanner {
   private found = false
   private pending = Buffer.alloc(0)
   private resolve!: (pgid: number) => void
+  private promptGone = false
 
   constructor(private readonly dropPrompt = false) {
     this.pgid = new Promise((resolve) => (this.resolve = resolve))
@@ -39,13 +41,20 @@ export class PgidScanner {
       return buf
     }
     this.pending = buf.subarray(complete)
-    return buf.subarray(0, complete)
+    return this.unprompted(buf.subarray(0, complete))
   }
 
   // What is left when stderr ends without the marker (sudo refused, bash missing).
   flush(): Buffer {
     const rest = this.pending
     this.pending = Buffer.alloc(0)
-    return rest
+    return this.unprompted(rest)
+  }
+
+  // su's refusal reads `su: Authentication failure`, without the prompt before it.
+  private unprompted(bytes: Buffer): Buffer {
+    if (!this.dropPrompt || this.promptGone || bytes.length === 0) return bytes
+    this.promptGone = true
+    return Buffer.from(bytes.toString('latin1').replace(PROMPT, ''), 'latin1')
   }
 }
