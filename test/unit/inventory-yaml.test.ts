@@ -87,9 +87,9 @@ test('refuses host vars that are not a mapping', async (t) => {
   await refuses(t, 'web:\n  hosts:\n    w1: 5\n', 'vars of host "w1" must be a mapping of names to values, found a number', 3, 9)
 })
 
-test('refuses a scalar or list document, and plugin configurations', async (t) => {
+test('refuses a scalar or list document, and plugins labplay does not run', async (t) => {
   await refuses(t, '- a\n- b\n', 'a YAML inventory must be a mapping of group names (e.g. all:) to {hosts, vars, children}', 1, 1)
-  await refuses(t, 'plugin: aws_ec2\n', 'inventory plugin configurations (plugin:) are not supported: expected groups with hosts, vars, children', 1, 1)
+  await refuses(t, 'plugin: aws_ec2\n', "inventory plugin 'aws_ec2' is not supported: labplay reads constructed and generator plugin files, inventory scripts, INI and YAML", 1, 9)
 })
 
 test('refuses an alias bomb at its first alias', async (t) => {
