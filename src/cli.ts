@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { homedir, userInfo } from 'node:os'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { InputError } from './errors.ts'
@@ -117,7 +117,8 @@ async function run(o: Options, playbook: string, plays: Play[], base: BaseOption
   }
   const reporter = await recorded(o, process.argv.slice(2), playbook, output.createReporter({
     stream: toStdout ? process.stdout : process.stderr,
-    tty,
+    // --step asks between tasks: plain lines, so the questions are not drawn over.
+    tty: tty && !o.step,
     color: tty && !process.env.NO_COLOR,
     verbosity: o.verbosity,
     diff: o.diff,
@@ -128,11 +129,14 @@ async function run(o: Options, playbook: string, plays: Play[], base: BaseOption
     const { summary, retry } = await runPlaybook({
       ...base, playbook, plays, check: o.check, diff: o.diff, forks: o.forks, timeoutMs: o.taskTimeoutS * 1000,
       maxOutputBytes: o.maxOutputMiB * 1024 * 1024,
-      verbosity: o.verbosity, reporter, signal: abort.signal, select,
+      verbosity: o.verbosity, reporter, signal: abort.signal, select, startAtTask: o.startAtTask,
+      confirm: o.step ? (await import('./step.ts')).stepper(process.stdin, process.stderr) : undefined,
     })
     await reporter.finish(summary)
     if (config.retryFiles) {
       const retryFile = join(config.retryDir ?? dirname(playbook), `${basename(playbook, extname(playbook))}.retry`)
+      // As Ansible, retry_files_save_path is made when a retry file is due there.
+      if (config.retryDir && retry.length) mkdirSync(config.retryDir, { recursive: true })
       await output.writeRetryFile(retryFile, retry).catch((err: Error) => say(process.stderr, `[WARNING]: could not write ${retryFile}: ${err.message}\n`))
       if (retry.length) say(process.stderr, `to retry, use: -l @${retryFile}\n`)
     }

@@ -21,6 +21,7 @@ import type { LazyVars } from '../playbook/index.ts'
 import type { Vars } from '../vars.ts'
 import type { Target } from './targets.ts'
 import { roleCodeHash, roleInputs, type RoleInputs } from './role-inputs.ts'
+import { startAtTask } from './start-at.ts'
 
 export interface RunOptions extends PrepareOptions {
   playbook: string
@@ -39,6 +40,10 @@ export interface RunOptions extends PrepareOptions {
   // --stale: given a role's inputs on a host, whether it runs there, and why (src/records/stale.ts).
   // run: false skips every task of the role on that host with `reason` as the message.
   select?: (host: string, role: string, inputs: Record<string, unknown>) => { run: boolean; reason: string }
+  // --start-at-task: the run begins at this task (src/engine/start-at.ts).
+  startAtTask?: string
+  // --step: asked once per task of a play, before any host runs it; false skips it (src/step.ts).
+  confirm?: (ref: TaskRef) => Promise<boolean>
 }
 
 export interface RunOutcome {
@@ -68,7 +73,8 @@ interface Arrival {
 
 // Validates every play against the inventory, then runs them; throws InputError before any contact.
 export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
-  const prepared = opts.plays.map((spec) => preparePlay(spec, opts))
+  const all = opts.plays.map((spec) => preparePlay(spec, opts))
+  const prepared = opts.startAtTask === undefined ? all : startAtTask(all, opts.startAtTask)
   // Secret values (decrypted vault data, rendered *_password variables) reach it as they are learnt (src/revealed.ts).
   const redactor = new Redactor()
   redactor.add(opts.becomePassword)
@@ -181,7 +187,8 @@ class Run {
           await barriers.get(task.ref.index)!.arrive(arrival)
           this.finishTask(play, state, task.ref, arrival.result!)
         } else {
-          const gate = () => roleGate() ?? (task.when && !task.when(ctx) ? 'condition is false' : undefined)
+          const confirmed = this.opts.confirm ? await this.opts.confirm(task.ref) : true
+          const gate = () => (confirmed ? undefined : 'not confirmed (--step)') ?? roleGate() ?? (task.when && !task.when(ctx) ? 'condition is false' : undefined)
           const result = await this.step(() => this.runTask(play, state, task.ref, ctx, gate, () => task.run!(ctx), task.timeoutMs))
           if (result.status === 'changed') task.notify.forEach((n) => ctx.record.notified.add(n))
         }
