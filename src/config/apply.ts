@@ -11,7 +11,8 @@ export interface ConfigExtras {
   retryDir?: string
   // ssh_args: ssh options for every host, read before ssh_common_args and the inventory's.
   sshArgs?: string
-  vault: { passwordFile?: string; identityList?: string[] }
+  // ansible.cfg's vault_password_file and vault_identity_list, when it sets either.
+  vault?: { passwordFile?: string; identityList?: string[] }
 }
 
 // Fills every option the command line did not give from ansible.cfg / ANSIBLE_*, as ansible-playbook
@@ -38,7 +39,7 @@ export function applyAnsibleConfig(o: Options, s: AnsibleSettings): ConfigExtras
     retryFiles: s.retryFilesEnabled?.value ?? true,
     retryDir: s.retryFilesSavePath?.value,
     sshArgs: s.sshArgs?.value,
-    vault: { passwordFile: s.vaultPasswordFile?.value, identityList: s.vaultIdentityList?.value },
+    vault: s.vaultPasswordFile || s.vaultIdentityList ? { passwordFile: s.vaultPasswordFile?.value, identityList: s.vaultIdentityList?.value } : undefined,
   }
 }
 

@@ -132,7 +132,7 @@ test('the command line wins over ansible.cfg; the rest is filled in, labplay kee
   t.deepEqual(extras.rolesPath, [join(PROJECT, 'roles'), '/usr/share/ansible/roles'])
   t.is(extras.retryDir, join(PROJECT, 'retry'))
   t.is(extras.sshArgs, '-F ./ssh.cfg -o ControlMaster=auto -o ControlPersist=60s')
-  t.is(extras.vault.passwordFile, join(PROJECT, '.vault_pass'))
+  t.is(extras.vault?.passwordFile, join(PROJECT, '.vault_pass'))
   const none = parseOptions(['site.yml', '-i', 'x.ini', '--host-key-checking', 'strict'])
   const defaults = applyAnsibleConfig(none, {})
   t.deepEqual(none.inventories, ['x.ini'])
