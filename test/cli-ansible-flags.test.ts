@@ -105,6 +105,8 @@ test('a project ansible.cfg: its inventory, forks and retry settings apply; -v n
   t.deepEqual(readdirSync(join(dir, 'retries')), ['site.retry'])
   const listed = await run('node', [BIN, 'site.yml', '--list-hosts'], dir)
   t.regex(listed.stdout, /h1\n\s+h2/)
+  const [ours, theirs] = await Promise.all([run('node', [BIN, 'inventory', '--list'], dir), run('ansible-inventory', ['--list'], dir)])
+  t.deepEqual(JSON.parse(ours.stdout), JSON.parse(theirs.stdout), 'labplay inventory takes ansible.cfg\'s inventory too')
   const bare = mkdtempSync(join(root, 'bare-'))
   writeFileSync(join(bare, 'site.yml'), '- hosts: all\n  roles: []\n')
   const none = await run('node', [BIN, 'site.yml', '-v'], bare)

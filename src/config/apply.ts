@@ -39,8 +39,13 @@ export function applyAnsibleConfig(o: Options, s: AnsibleSettings): ConfigExtras
     retryFiles: s.retryFilesEnabled?.value ?? true,
     retryDir: s.retryFilesSavePath?.value,
     sshArgs: s.sshArgs?.value,
-    vault: s.vaultPasswordFile || s.vaultIdentityList ? { passwordFile: s.vaultPasswordFile?.value, identityList: s.vaultIdentityList?.value } : undefined,
+    vault: vaultConfig(s),
   }
+}
+
+// ansible.cfg's vault settings as the vault's commandKeyring takes them (undefined when it sets none).
+export function vaultConfig(s: AnsibleSettings): ConfigExtras['vault'] {
+  return s.vaultPasswordFile || s.vaultIdentityList ? { passwordFile: s.vaultPasswordFile?.value, identityList: s.vaultIdentityList?.value } : undefined
 }
 
 function atLeastOne(setting: Setting<number>, name: string): number {

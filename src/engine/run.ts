@@ -78,6 +78,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
   // Secret values (decrypted vault data, rendered *_password variables) reach it as they are learnt (src/revealed.ts).
   const redactor = new Redactor()
   redactor.add(opts.becomePassword)
+  redactor.add(opts.password)
   return new Run(opts, redactor).execute(prepared)
 }
 
