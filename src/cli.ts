@@ -43,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
   const vault = await commandKeyring({ vaultIds: o.vaultIds, passwordFiles: o.vaultPasswordFiles, askVaultPass: o.askVaultPass }, cwd, config.vault)
   const playbookDir = dirname(playbook)
   const inventory = await loadInventory(o.inventories.length ? o.inventories : [defaultInventory()], { cwd, vault, playbookDir })
+  // As ansible-playbook: an inventory without hosts is a warning, and the run matches nothing (exit 0).
+  if (inventory.hosts.size === 0) say(process.stderr, "[WARNING]: provided hosts list is empty, only localhost is available. Note that the implicit localhost does not match 'all'\n")
   const varsDirs = [...inventory.varsDirs.inventory, ...inventory.varsDirs.playbook]
   for (const entry of [...inventory.groups.values(), ...inventory.hosts.values(), ...varsDirs.flatMap((d) => [...d.groups.values(), ...d.hosts.values()])]) secrets.addVars(literals(entry.vars))
   const extraVars = mergeVars(...o.extraVars.map((e) => parseExtraVars(e, cwd, vault)))
