@@ -83,6 +83,18 @@ test.serial('a room behind a gateway: ansible.cfg ssh_args -F, one shared jump c
   for (const h of lab.hosts) t.true(known.includes(h.address), `known_hosts records ${h.name} (${h.address})`)
 })
 
+test.serial('two jumps (-J gateway,room-a in ansible_ssh_common_args): each hop is reached through the one before it', async (t) => {
+  const project = mkdtempSync(join(dir, 'chain-'))
+  writeFileSync(join(project, 'ansible.cfg'), `[defaults]\ninventory = ./hosts\n\n[ssh_connection]\nssh_args = -F ${join(dir, 'ssh.cfg')}\n`)
+  writeFileSync(join(project, 'hosts'), '[far]\nroom-b ansible_ssh_common_args="-J gateway,room-a"\n')
+  writeFileSync(join(project, 'site.yml'), '- hosts: far\n  gather_facts: true\n  roles:\n    - role: lab-notice\n      vars: { room: far }\n')
+  const run = await labplay(['site.yml'], { cwd: project })
+  t.is(run.code, 0, run.stdout + run.stderr)
+  t.regex((await lab.exec(roomB, 'cat /etc/labplay/notice')).stdout, /room: far/)
+  const log = readFileSync(join(lab.dir, roomB, 'sshd.log'), 'utf8')
+  t.regex(log, new RegExp(`Accepted publickey for root from ${lab.hosts[1]!.address.replaceAll('.', '\\.')} `), 'room-b was reached from room-a')
+})
+
 test.serial('host keys are checked at every hop: a changed gateway key refuses the rooms behind it', async (t) => {
   await lab.regenerateHostKey(gateway)
   const run = await labplay(['site.yml'])

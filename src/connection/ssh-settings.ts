@@ -78,19 +78,20 @@ export class SshResolver {
     }
   }
 
-  // ProxyJump `[user@]host[:port],…`: each jump is itself looked up in the same ssh_config (its own
-  // ProxyJump comes before it), as ssh does; a jump with no IdentityFile of its own may use the host's key.
+  // ProxyJump `[user@]host[:port],…`: each jump is itself looked up in the same ssh_config, as ssh does;
+  // the first one's own ProxyJump comes before it (each later one is reached through the one before it);
+  // a jump with no IdentityFile of its own may use the host's key.
   private jumps(inputs: SshInputs, config: SshConfigFiles, spec: Value, seen: string[]): SshHop[] | undefined {
     const text = str(spec)
     if (!text || text.toLowerCase() === 'none') return undefined
     const hops: SshHop[] = []
-    for (const part of text.split(',')) {
+    for (const [i, part] of text.split(',').entries()) {
       const match = /^(?:ssh:\/\/)?(?:([^@]+)@)?(\[[^\]]+\]|[^:@/]+)(?::(\d+))?\/?$/.exec(part.trim())
       if (!match) throw new InputError(`host ${inputs.name}: ProxyJump '${part}': expected [user@]host[:port]`)
       const host = match[2]!.replace(/^\[|\]$/g, '')
       if (seen.includes(host) || seen.length > MAX_JUMPS) throw new InputError(`host ${inputs.name}: ProxyJump loops or passes ${MAX_JUMPS} jumps (${[...seen, host].join(' → ')})`)
       const get = merged(new Map(), config.options(host))
-      const before = this.jumps(inputs, config, get('proxyjump'), [...seen, host]) ?? []
+      const before = i === 0 ? this.jumps(inputs, config, get('proxyjump'), [...seen, host]) ?? [] : []
       const hop = this.hop(inputs, host, get, { user: match[1], port: match[3] ? Number(match[3]) : undefined })
       const keys = hop.identityFiles!.length ? hop.identityFiles! : inputs.privateKeyFile ? [inputs.privateKeyFile] : []
       hops.push(...before, { ...hop, identityFiles: keys })

@@ -71,6 +71,8 @@ test('a host behind a gateway: ProxyJump hops come from the same ssh_config, tok
   const m6 = resolver.target({ ...base, name: 'm6-01', host: 'm6-01', args: [withConfig] })
   t.like(m6, { address: 'm6-01.physics.example.edu', hostKeyChecking: 'strict', connectTimeoutMs: 7_000, user: 'student' })
   t.deepEqual(m6.via?.map((h) => `${h.user}@${h.address}:${h.port}`), ['jump@192.0.2.1:2222', 'student@192.0.2.7:2200'])
+  const chained = resolver.target({ ...base, name: 'm5-03', host: 'm5-03', args: [withConfig, { text: '-J m5-01,m5-02', what: 'common' }] })
+  t.deepEqual(chained.via?.map((h) => h.name), ['gw', 'm5-01', 'm5-02'], 'the first jump\'s own ProxyJump, then the chain as given')
   const printer = resolver.target({ ...base, name: 'printer-a', host: 'printer-a', args: [withConfig] })
   t.like(printer, { user: 'lp', port: 2022, hostKeyChecking: 'off' })
 })
