@@ -29,9 +29,9 @@ export class SshConfigFiles {
   // Where each directive was written: values are checked line by line as they are read.
   private readonly places = new WeakMap<object, Place>()
 
-  constructor(files: Array<{ file: string; system?: boolean }>) {
+  constructor(files: Array<{ file: string; system?: boolean }>, private readonly home = homedir()) {
     this.config = new SSHConfig()
-    for (const { file, system } of files) this.config.push(...this.read(file, system ? '/etc/ssh' : join(homedir(), '.ssh'), 0))
+    for (const { file, system } of files) this.config.push(...this.read(file, system ? '/etc/ssh' : join(home, '.ssh'), 0))
   }
 
   // The settings for `host` (the name given to ssh: ansible_host or the inventory name), as `ssh -G` computes them.
@@ -122,7 +122,7 @@ export class SshConfigFiles {
     const place = this.places.get(line)
     if (depth >= MAX_INCLUDE_DEPTH) throw new InputError(`Include nested more than ${MAX_INCLUDE_DEPTH} deep`, place)
     const patterns = (Array.isArray(line.value) ? line.value.map((v: { val: string }) => v.val) : String(line.value).split(/\s+/)).filter(Boolean)
-    return patterns.flatMap((pattern: string) => globFiles(expandTilde(pattern), base).flatMap((f) => this.read(f, base, depth + 1)))
+    return patterns.flatMap((pattern: string) => globFiles(pattern.replace(/^~(?=\/|$)/, this.home), base).flatMap((f) => this.read(f, base, depth + 1)))
   }
 }
 
@@ -143,10 +143,6 @@ export function hostMatches(patterns: string[], host: string): boolean {
 
 function count(text: string): number {
   return text.split('\n').length - 1
-}
-
-function expandTilde(path: string): string {
-  return path.replace(/^~(?=\/|$)/, homedir())
 }
 
 // OpenSSH's Include: a relative path is taken from ~/.ssh (user files) or /etc/ssh; `*` and `?` match

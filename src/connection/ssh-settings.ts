@@ -106,7 +106,7 @@ export class SshResolver {
       const files = file !== undefined
         ? [{ file: resolve(this.cwd, this.expand(file, {})) }]
         : [{ file: `${this.home}/.ssh/config` }, { file: '/etc/ssh/ssh_config', system: true }].filter((f) => existsSync(f.file))
-      found = new SshConfigFiles(files)
+      found = new SshConfigFiles(files, this.home)
       this.files.set(key, found)
     }
     return found

@@ -111,3 +111,12 @@ test('ControlMaster, Compression and other options labplay has no use for are ig
   t.deepEqual([...args.options.keys()], ['controlmaster', 'controlpersist'])
   t.like(resolver.target({ ...base, args: [{ text: '-C -o ControlMaster=auto -o ControlPersist=60s', what: 'ssh_args' }] }), { port: 22 })
 })
+
+test('without -F, ~/.ssh/config is read (then /etc/ssh/ssh_config), with Include relative to ~/.ssh', (t) => {
+  const home = mkdtempSync(join(dir, 'home-'))
+  cpSync(join(FIXTURE, 'conf.d'), join(home, '.ssh', 'conf.d'), { recursive: true })
+  cpSync(join(FIXTURE, 'config'), join(home, '.ssh', 'config'))
+  const own = new SshResolver(dir, home)
+  t.like(own.target({ ...base, name: 'p', host: 'printer-a' }), { user: 'lp', port: 2022 })
+  t.like(own.target({ ...base, name: 'g', host: 'gw' }), { address: '192.0.2.1', port: 2222, user: 'jump' })
+})
