@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { homedir, userInfo } from 'node:os'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { InputError } from './errors.ts'
@@ -11,6 +11,7 @@ import { parseOptions, usage, type Options } from './options.ts'
 import type { RunOptions } from './engine/run.ts'
 import type { Reporter } from './engine/events.ts'
 import type { Play } from './playbook/index.ts'
+import type { ConfigExtras } from './config/apply.ts'
 
 
 // Secret values known so far (inventory, extra and play variables): masked in the error line too.
@@ -36,18 +37,21 @@ async function main(argv: string[]): Promise<number> {
   if (o.version) return print(`labplay ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`)
   const playbook = findPlaybook(o.playbook!)
   const cwd = process.cwd()
+  const config = await ansibleConfig(o, cwd)
 
   const [{ loadInventory }, { loadPlaybook, parseExtraVars, mergeVars }, { RoleCatalog, roleDirs }, { commandKeyring }] = await Promise.all([
     import('./inventory/index.ts'), import('./playbook/index.ts'), import('./engine/roles.ts'), import('./vault/passwords.ts'),
   ])
-  const vault = await commandKeyring({ vaultIds: o.vaultIds, passwordFiles: o.vaultPasswordFiles, askVaultPass: o.askVaultPass }, cwd)
+  const vault = await commandKeyring({ vaultIds: o.vaultIds, passwordFiles: o.vaultPasswordFiles, askVaultPass: o.askVaultPass }, cwd, config.vault)
   const playbookDir = dirname(playbook)
   const inventory = await loadInventory(inventorySources(o.inventories, cwd, 'run'), { cwd, vault, playbookDir })
+  // As ansible-playbook: an inventory without hosts is a warning, and the run matches nothing (exit 0).
+  if (inventory.hosts.size === 0) say(process.stderr, "[WARNING]: provided hosts list is empty, only localhost is available. Note that the implicit localhost does not match 'all'\n")
   const varsDirs = [...inventory.varsDirs.inventory, ...inventory.varsDirs.playbook]
   for (const entry of [...inventory.groups.values(), ...inventory.hosts.values(), ...varsDirs.flatMap((d) => [...d.groups.values(), ...d.hosts.values()])]) secrets.addVars(literals(entry.vars))
   const extraVars = mergeVars(...o.extraVars.map((e) => parseExtraVars(e, cwd, vault)))
   secrets.addVars(literals(extraVars))
-  const catalog = await RoleCatalog.load(roleDirs(playbook))
+  const catalog = await RoleCatalog.load(roleDirs(playbook, config.rolesPath))
   const loaded = await loadPlaybook(playbook, catalog, vault)
   loaded.forEach((play) => secrets.addVars(literals(play.vars)))
   if (o.syntaxCheck) return print(`\nplaybook: ${playbook}\n`)
@@ -57,9 +61,11 @@ async function main(argv: string[]): Promise<number> {
   const plays = loaded.map((spec) => templatePlay(spec, { inventory, catalog, extraVars, playbookDir }))
   const base = {
     inventory, catalog, limit: o.limit, tags: o.tags, skipTags: o.skipTags, extraVars, cwd, playbookDir,
-    user: o.user, privateKey: o.privateKey, become: o.become, becomeUser: o.becomeUser,
-    knownHostsFile: o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'),
-    hostKeyChecking: o.hostKeyChecking, connectTimeoutMs: o.connectTimeoutS * 1000,
+    user: o.user, privateKey: o.privateKey, become: o.become, becomeUser: o.becomeUser, becomeMethod: o.becomeMethod,
+    connection: o.connection, sshArgs: config.sshArgs, sshCommonArgs: o.sshCommonArgs, sshExtraArgs: o.sshExtraArgs,
+    knownHostsFile: o.knownHosts ?? join(homedir(), '.ssh', 'known_hosts'), knownHostsGiven: o.knownHosts !== undefined,
+    hostKeyChecking: o.hostKeyChecking, hostKeyCheckingGiven: o.given.has('hostKeyChecking') || o.hostKeyChecking === 'off',
+    connectTimeoutMs: o.connectTimeoutS * 1000, connectTimeoutGiven: o.given.has('connectTimeoutS') || config.timeoutSet,
   }
   if (o.listHosts || o.listTasks || o.listTags) {
     const { formatListing } = await import('./listing.ts')
@@ -69,8 +75,13 @@ async function main(argv: string[]): Promise<number> {
   }
   // Every play is validated against the inventory before the password prompt and before any host.
   plays.forEach((spec) => preparePlay(spec, base))
-  const becomePassword = o.askBecomePass ? await (await import('./prompt.ts')).askSecret('BECOME password: ') : undefined
-  return run(o, playbook, plays, { ...base, becomePassword })
+  const { askSecret } = await import('./prompt.ts')
+  const password = o.askPass ? await askSecret('SSH password: ') : undefined
+  if (password) secrets.addVars({ ansible_password: password })
+  // As ansible-playbook: with -k, an empty become password means the SSH password.
+  const becomeAnswer = o.askBecomePass ? await askSecret(password ? 'BECOME password[defaults to SSH password]: ' : 'BECOME password: ') : undefined
+  const becomePassword = becomeAnswer === '' && password ? password : becomeAnswer
+  return run(o, playbook, plays, { ...base, password, becomePassword }, config)
 }
 
 // `labplay NAME …`: a subcommand is one entry here, a module whose main(argv) parses its own options
@@ -96,7 +107,7 @@ async function recorded(o: Options, argv: string[], playbook: string, reporter: 
 
 type BaseOptions = Omit<RunOptions, 'playbook' | 'plays' | 'check' | 'diff' | 'forks' | 'timeoutMs' | 'verbosity' | 'reporter' | 'signal'>
 
-async function run(o: Options, playbook: string, plays: Play[], base: BaseOptions): Promise<number> {
+async function run(o: Options, playbook: string, plays: Play[], base: BaseOptions, config: CliConfig): Promise<number> {
   const [{ runPlaybook }, output] = await Promise.all([import('./engine/run.ts'), import('./output/index.ts')])
   const toStdout = o.json !== '-'
   const tty = toStdout && process.stdout.isTTY === true
@@ -112,7 +123,8 @@ async function run(o: Options, playbook: string, plays: Play[], base: BaseOption
   }
   const reporter = await recorded(o, process.argv.slice(2), playbook, output.createReporter({
     stream: toStdout ? process.stdout : process.stderr,
-    tty,
+    // --step asks between tasks: plain lines, so the questions are not drawn over.
+    tty: tty && !o.step,
     color: tty && !process.env.NO_COLOR,
     verbosity: o.verbosity,
     diff: o.diff,
@@ -123,12 +135,17 @@ async function run(o: Options, playbook: string, plays: Play[], base: BaseOption
     const { summary, retry } = await runPlaybook({
       ...base, playbook, plays, check: o.check, diff: o.diff, forks: o.forks, timeoutMs: o.taskTimeoutS * 1000,
       maxOutputBytes: o.maxOutputMiB * 1024 * 1024,
-      verbosity: o.verbosity, reporter, signal: abort.signal, select,
+      verbosity: o.verbosity, reporter, signal: abort.signal, select, startAtTask: o.startAtTask,
+      confirm: o.step ? (await import('./step.ts')).stepper(process.stdin, process.stderr) : undefined,
     })
     await reporter.finish(summary)
-    const retryFile = join(dirname(playbook), `${basename(playbook, extname(playbook))}.retry`)
-    await output.writeRetryFile(retryFile, retry).catch((err: Error) => say(process.stderr, `[WARNING]: could not write ${retryFile}: ${err.message}\n`))
-    if (retry.length) say(process.stderr, `to retry, use: -l @${retryFile}\n`)
+    if (config.retryFiles) {
+      const retryFile = join(config.retryDir ?? dirname(playbook), `${basename(playbook, extname(playbook))}.retry`)
+      // As Ansible, retry_files_save_path is made when a retry file is due there.
+      if (config.retryDir && retry.length) mkdirSync(config.retryDir, { recursive: true })
+      await output.writeRetryFile(retryFile, retry).catch((err: Error) => say(process.stderr, `[WARNING]: could not write ${retryFile}: ${err.message}\n`))
+      if (retry.length) say(process.stderr, `to retry, use: -l @${retryFile}\n`)
+    }
     if (o.json) await output.writeJsonSummary(summary, o.json)
     return summary.exitCode
   } finally {
@@ -145,6 +162,18 @@ function findPlaybook(name: string): string {
     }
   }
   throw new InputError(`playbook '${name}' not found (looked at ./${name} and in playbooks/)`)
+}
+
+type CliConfig = ConfigExtras & { timeoutSet: boolean }
+
+// ansible.cfg and ANSIBLE_* fill the options the command line left out; -v names the file, as ansible-playbook.
+async function ansibleConfig(o: Options, cwd: string): Promise<CliConfig> {
+  const [{ loadAnsibleConfig }, { applyAnsibleConfig }] = await Promise.all([import('./config/ansible-cfg.ts'), import('./config/apply.ts')])
+  const config = loadAnsibleConfig({ cwd, env: process.env })
+  const stream = o.json === '-' ? process.stderr : process.stdout
+  for (const warning of config.warnings) say(process.stderr, `[WARNING]: ${warning}\n`)
+  if (o.verbosity >= 1) say(stream, config.file ? `Using ${config.file} as config file\n` : 'No config file found; using defaults\n')
+  return { ...applyAnsibleConfig(o, config.settings), timeoutSet: config.settings.timeout !== undefined }
 }
 
 // Values as written: a template is not a secret (its rendered value is, once rendered: src/revealed.ts).

@@ -28,6 +28,8 @@ export type Conflict<S extends OptionTable> = readonly [keyof S & string, keyof 
 export interface ParseResult<S extends OptionTable> {
   values: Parsed<S>
   positionals: string[]
+  // The options argv gave (others hold their defaults): settings from elsewhere (ansible.cfg) fill in only those.
+  given: Set<keyof S & string>
 }
 
 // A switch: true when given.
@@ -117,7 +119,7 @@ export function parseTable<S extends OptionTable>(table: S, argv: string[], seeH
   const values = {} as Record<string, unknown>
   for (const [key, spec] of Object.entries(table)) values[key] = spec.read(given.get(key) ?? [], longName(spec))
   for (const [a, b, message] of conflicts) if (given.has(a) && given.has(b)) throw new InputError(message)
-  return { values: values as Parsed<S>, positionals }
+  return { values: values as Parsed<S>, positionals, given: new Set(given.keys()) }
 }
 
 // The table's --help lines, in table order: the spellings, then the text from `column` on (or two spaces after).

@@ -47,6 +47,15 @@ const RUN_OPTIONS = {
   vaultIds: list(['--vault-id'], '[LABEL@]SOURCE', "a vault password: a file, an executable that prints it, or 'prompt'"),
   vaultPasswordFiles: list(['--vault-password-file', '--vault-pass-file'], 'FILE', 'a vault password from a file or an executable (repeatable)'),
   askVaultPass: flag(['--ask-vault-pass', '--ask-vault-password'], 'ask for the vault password (also: $ANSIBLE_VAULT_PASSWORD_FILE)'),
+  // Coming from Ansible: password login, the default connection, su or sudo, extra ssh arguments for every host,
+  // and where and how tasks start. Unset ones may come from ansible.cfg (src/config/apply.ts).
+  becomeMethod: text(['--become-method'], 'sudo|su', 'how to become (default sudo; su asks the become user\'s password)'),
+  askPass: flag(['-k', '--ask-pass'], 'ask for the SSH login password (never shown, never logged)'),
+  connection: text(['-c', '--connection'], 'ssh|local', 'connection for hosts that set no ansible_connection (default ssh)'),
+  sshCommonArgs: text(['--ssh-common-args'], 'ARGS', 'ssh options for every host: -o K=V, -J JUMP, -p PORT, -i KEY, -F FILE'),
+  sshExtraArgs: text(['--ssh-extra-args'], 'ARGS', 'likewise (ansible-playbook passes them to ssh only)'),
+  startAtTask: text(['--start-at-task'], 'NAME', 'start each play at the first task of this name (role : task, or task)'),
+  step: flag(['--step'], 'ask before each task: (y)es, (n)o, (c)ontinue without asking'),
   listHosts: flag(['--list-hosts'], '', '    --list-hosts | --list-tasks | --list-tags | --syntax-check'),
   listTasks: flag(['--list-tasks']),
   listTags: flag(['--list-tags']),
@@ -65,17 +74,31 @@ const CONFLICTS: ReadonlyArray<Conflict<typeof RUN_OPTIONS>> = [
   ['askVaultPass', 'vaultPasswordFiles', '--ask-vault-pass and --vault-password-file: give one or the other (or several --vault-id)'],
 ]
 
-// A run's options, as the table reads them, and the playbook.
-export type Options = Parsed<typeof RUN_OPTIONS> & { playbook?: string }
+// A run's options, as the table reads them, the playbook, and which of them argv gave (ansible.cfg fills the others).
+export type Options = Parsed<typeof RUN_OPTIONS> & { playbook?: string; given: Set<keyof Options> }
 
 // argv → Options, with ansible-playbook's spellings; anything unknown is an InputError (exit 5).
 export function parseOptions(argv: string[]): Options {
-  const { values, positionals } = parseTable(RUN_OPTIONS, argv, 'labplay --help', CONFLICTS)
+  const { values, positionals, given } = parseTable(RUN_OPTIONS, argv, 'labplay --help', CONFLICTS)
   const [playbook, extra] = positionals
   if (extra !== undefined) throw new InputError(`unexpected argument '${extra}': labplay runs one playbook at a time`)
   if (!playbook && !values.help && !values.version) throw new InputError('no playbook given: labplay PLAYBOOK [options] (see labplay --help)')
-  return { ...values, playbook }
+  if (values.becomeMethod !== undefined) checkBecomeMethod(values.becomeMethod, '--become-method')
+  if (values.connection !== undefined) checkConnection(values.connection, '--connection')
+  return { ...values, playbook, given }
 }
+
+// Shared with ansible.cfg's become_method (src/config/apply.ts).
+export function checkBecomeMethod(value: string, name: string): void {
+  if (!BECOME_METHODS.includes(value)) throw new InputError(`${name} '${value}': expected sudo or su`)
+}
+
+// labplay drives ssh and local; a host with another connection is listed but not run (src/engine/targets.ts).
+export function checkConnection(value: string, name: string): void {
+  if (!['ssh', 'smart', 'local', 'paramiko'].includes(value)) throw new InputError(`${name} '${value}': expected ssh or local (labplay drives no other connection)`)
+}
+
+const BECOME_METHODS = ['sudo', 'su']
 
 function splitTags(value: string): string[] {
   return value.split(',').map((t) => t.trim()).filter(Boolean)
@@ -88,5 +111,8 @@ export const usage = (subcommands: readonly string[]): string => `usage: labplay
 Runs a playbook (a path, or a name looked up in ./playbooks/) on the hosts of an inventory.
 
 ${helpLines(RUN_OPTIONS, 28)}
+Settings not given here come from ansible.cfg and ANSIBLE_* variables, found as Ansible finds them
+($ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc/ansible/ansible.cfg); -v names the file used.
+
 Exit codes: 0 ok, 2 a host failed, 4 a host unreachable (none failed), 5 bad input, 99 interrupted.
 `

@@ -3,7 +3,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { AuthMethod } from 'ssh2'
 import { UnreachableError } from './types.ts'
-import type { SshTarget } from './types.ts'
+import type { SshHop } from './types.ts'
 
 // The methods to try in order, and how to name them when all fail.
 export interface AuthPlan {
@@ -13,29 +13,39 @@ export interface AuthPlan {
 
 const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa']
 
-// ssh's order: the given key file only; otherwise the agent, then the default keys that exist.
-export async function authPlan(target: SshTarget): Promise<AuthPlan> {
+// ssh's order: the given key file only; otherwise the agent (unless IdentitiesOnly), then the
+// IdentityFiles that exist, or the default keys when none is configured; a password last.
+export async function authPlan(target: SshHop): Promise<AuthPlan> {
   const username = target.user
-  const agent = process.env.SSH_AUTH_SOCK
-  const home = homedir()
-  if (target.privateKeyFile !== undefined) {
-    const key = await readFile(target.privateKeyFile).catch((err: NodeJS.ErrnoException) => {
-      throw new UnreachableError(`${target.name}: cannot read private key ${target.privateKeyFile} (${err.code ?? err.message})`)
-    })
-    return { methods: [{ type: 'publickey', username, key }], tried: `key file ${target.privateKeyFile}` }
-  }
   const methods: AuthMethod[] = []
   const tried: string[] = []
-  if (agent) {
-    methods.push({ type: 'agent', username, agent })
-    tried.push(`ssh-agent ${agent}`)
-  }
-  for (const name of DEFAULT_KEYS) {
-    const file = join(home, '.ssh', name)
-    const key = await readFile(file).catch(() => undefined)
-    if (!key) continue
+  if (target.privateKeyFile !== undefined) {
+    const key = await readFile(target.privateKeyFile).catch((err: NodeJS.ErrnoException) => {
+      throw new UnreachableError(`cannot read private key ${target.privateKeyFile} (${err.code ?? err.message})`)
+    })
     methods.push({ type: 'publickey', username, key })
-    tried.push(`key file ${file}`)
+    tried.push(`key file ${target.privateKeyFile}`)
+  } else {
+    const agent = process.env.SSH_AUTH_SOCK
+    if (agent && !target.identitiesOnly) {
+      methods.push({ type: 'agent', username, agent })
+      tried.push(`ssh-agent ${agent}`)
+    }
+    const configured = target.identityFiles ?? []
+    const files = configured.length ? configured : DEFAULT_KEYS.map((name) => join(homedir(), '.ssh', name))
+    for (const file of files) {
+      const key = await readFile(file).catch(() => undefined)
+      if (!key) continue
+      methods.push({ type: 'publickey', username, key })
+      tried.push(`key file ${file}`)
+    }
   }
-  return { methods, tried: tried.length ? tried.join(', ') : `nothing: no ssh-agent and no ${DEFAULT_KEYS.join('/')} in ${join(home, '.ssh')}` }
+  if (target.password !== undefined) {
+    const password = target.password
+    methods.push({ type: 'password', username, password })
+    methods.push({ type: 'keyboard-interactive', username, prompt: (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => password)) })
+    tried.push('password')
+  }
+  if (tried.length) return { methods, tried: tried.join(', ') }
+  return { methods, tried: `nothing: no ssh-agent and no ${DEFAULT_KEYS.join('/')} in ${join(homedir(), '.ssh')}` }
 }

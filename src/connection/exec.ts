@@ -32,9 +32,9 @@ export interface Runner {
 // kill the whole remote tree.
 export async function runCommand(runner: Runner, command: string, opts: ExecOptions = {}): Promise<ExecResult> {
   if (opts.signal?.aborted) return abortedBeforeStart()
-  const { argv, stdinPrefix } = invocation(command, runner.loginUser, runner.become)
+  const { argv, stdinPrefix, promptOnStderr } = invocation(command, runner.loginUser, runner.become)
   const proc = await runner.spawn(argv)
-  const scanner = new PgidScanner()
+  const scanner = new PgidScanner(promptOnStderr)
   const budget = new OutputBudget(opts.maxOutputBytes)
   const stdout = collect(proc.stdout, budget, opts.onStdout)
   const stderr = collect(proc.stderr, budget, opts.onStderr, scanner)

@@ -131,9 +131,14 @@ export class ShellSession {
       const proc = await this.runner.spawn(argv)
       proc.stdin.on('error', () => undefined)
       proc.stdout.on('data', (chunk: Buffer) => this.stdout.push(chunk))
-      proc.stderr.on('data', (chunk: Buffer) => this.stderr.push(chunk))
+      // What sudo or su said before the loop started (a refused password) is the reason the shell ended.
+      let said = ''
+      proc.stderr.on('data', (chunk: Buffer) => {
+        if (!this.looping.has('stderr') && said.length < 512) said += chunk.toString('utf8').slice(0, 512)
+        this.stderr.push(chunk)
+      })
       proc.exit.then(
-        () => this.fail(new Error('labplay: the remote shell ended')),
+        () => this.fail(new Error(`labplay: the remote shell ended${reason(said)}`)),
         (err: Error) => this.fail(err),
       )
       proc.stdin.write(Buffer.concat([stdinPrefix ?? Buffer.alloc(0), Buffer.from(`${this.marker}\n`)]))
@@ -210,4 +215,10 @@ function killJobScript(loopPid: number): string {
     '[ -n "$g" ] || exit 0',
     killGroupScript('$g'),
   ].join('\n')
+}
+
+// The become tool's last line before the loop began (`su: Authentication failure`), without its prompt.
+function reason(said: string): string {
+  const line = said.replace(/labplay-pgid=\d+\n/, '').split('\n').map((l) => l.replace(/^[^:]*[Pp]assword[^:]*: ?/, '').trim()).filter(Boolean).at(-1)
+  return line ? `: ${line}` : ''
 }

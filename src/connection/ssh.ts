@@ -2,17 +2,19 @@ import { once } from 'node:events'
 import { constants } from 'node:os'
 import { setTimeout as delay } from 'node:timers/promises'
 import pLimit from 'p-limit'
-import { Client } from 'ssh2'
-import type { ClientChannel, ConnectConfig } from 'ssh2'
+import type { Duplex } from 'node:stream'
+import { NodeSSH } from 'node-ssh'
+import type { Client, ClientChannel } from 'ssh2'
 import { authPlan } from './auth.ts'
 import type { AuthPlan } from './auth.ts'
 import { shellLine } from './bash.ts'
 import { runCommand } from './exec.ts'
+import { leaseJump, type JumpLease } from './jump.ts'
 import { ShellSession } from './session.ts'
 import type { Runner, Started } from './exec.ts'
 import { checkHostKey, hostKeyAlgorithms } from './known-hosts.ts'
 import { UnreachableError } from './types.ts'
-import type { Connection, ExecOptions, ExecResult, SshTarget } from './types.ts'
+import type { Connection, ExecOptions, ExecResult, SshHop, SshTarget } from './types.ts'
 
 // OpenSSH's MaxSessions defaults to 10 channels a connection: the shell session, 7 for commands, 2 kept
 // for killing timed-out ones.
@@ -23,61 +25,87 @@ const KEEPALIVE_INTERVAL_MS = 5000
 const KEEPALIVE_COUNT_MAX = 3
 const CLOSE_WAIT_MS = 2000
 
-// Opens the one SSH connection a host gets for the whole run; any failure to get there is UnreachableError.
+// Opens the one SSH connection a host gets for the whole run, through its jump hosts if it has any
+// (ProxyJump: one shared connection per jump host); any failure to get there is UnreachableError.
 export async function connectSsh(target: SshTarget): Promise<Connection> {
-  const auth = await authPlan(target)
-  const algorithms = await hostKeyAlgorithms(target.knownHostsFile, target.address, target.port)
-  const client = new Client()
-  // Errors reach callers through login() and the connection's close; a late one must not crash the run.
-  client.on('error', () => undefined)
-  let refusal: string | undefined
+  const hops = target.via ?? []
+  const lease = hops.length ? await leaseJump(hops, login).catch((err: Error) => {
+    throw new UnreachableError(`${target.name}: ${err.message}`)
+  }) : undefined
   try {
-    await login(client, {
-      host: target.address,
-      port: target.port,
-      username: target.user,
-      readyTimeout: target.connectTimeoutMs,
-      keepaliveInterval: KEEPALIVE_INTERVAL_MS,
-      keepaliveCountMax: KEEPALIVE_COUNT_MAX,
-      authHandler: auth.methods,
-      ...(algorithms && { algorithms: { serverHostKey: algorithms } }),
-      hostVerifier: (key, verify) => {
-        checkHostKey(target.knownHostsFile, target.address, target.port, key, target.hostKeyChecking).then(
-          (check) => {
-            if (!check.accepted) refusal = check.reason
-            verify(check.accepted)
-          },
-          (err: Error) => {
-            refusal = `cannot check the host key against ${target.knownHostsFile}: ${err.message}`
-            verify(false)
-          },
-        )
-      },
-    })
+    const sock = lease ? await forwardTo(lease.client, target) : undefined
+    const client = await login(target, sock)
+    return new SshConnection(target, client, lease)
   } catch (err) {
-    client.destroy()
-    throw new UnreachableError(`${target.name}: ${refusal ?? describeConnectError(err as ConnectError, target, auth)}`)
+    lease?.release()
+    if (err instanceof UnreachableError) throw new UnreachableError(`${target.name}: ${err.message}`)
+    throw err
   }
-  return new SshConnection(target, client)
 }
 
-// Resolves once logged in, rejects with the first error; its listeners are gone either way.
-function login(client: Client, config: ConnectConfig): Promise<void> {
+// One SSH login with node-ssh (ssh2 underneath): key, agent or password; the host key checked against
+// known_hosts inside the handshake, before authentication. Resolves to the ssh2 client for the session.
+export async function login(hop: SshHop, sock?: Duplex): Promise<Client> {
+  const auth = await authPlan(hop)
+  const algorithms = await hostKeyAlgorithms(hop.knownHostsFile, hop.address, hop.port)
+  const ssh = new NodeSSH()
+  let refusal: string | undefined
+  const connecting = ssh.connect({
+    host: hop.address,
+    port: hop.port,
+    username: hop.user,
+    readyTimeout: hop.connectTimeoutMs,
+    keepaliveInterval: hop.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
+    keepaliveCountMax: hop.keepaliveCountMax ?? KEEPALIVE_COUNT_MAX,
+    authHandler: auth.methods,
+    ...(sock && { sock }),
+    ...(algorithms && { algorithms: { serverHostKey: algorithms } }),
+    hostVerifier: (key, verify) => {
+      checkHostKey(hop.knownHostsFile, hop.address, hop.port, key, hop.hostKeyChecking).then(
+        (check) => {
+          if (!check.accepted) refusal = check.reason
+          verify(check.accepted)
+        },
+        (err: Error) => {
+          refusal = `cannot check the host key against ${hop.knownHostsFile}: ${err.message}`
+          verify(false)
+        },
+      )
+    },
+  })
+  // node-ssh makes the client before its first await; it stays ours whatever becomes of the login.
+  const client = ssh.connection as unknown as Client
+  try {
+    await connecting
+  } catch (err) {
+    client.destroy()
+    throw new UnreachableError(refusal ?? describeConnectError(err as ConnectError, hop, auth))
+  }
+  // Errors reach callers through the connection's close; a late one must not crash the run.
+  client.on('error', () => undefined)
+  return client
+}
+
+// A channel from the jump host to the target's sshd, bounded by the target's connect timeout.
+function forwardTo(jump: Client, target: SshHop): Promise<Duplex> {
   return new Promise((resolve, reject) => {
-    const settle = (err?: Error) => {
-      client.off('ready', settle).off('error', settle).off('close', closed)
-      if (err) reject(err)
-      else resolve()
+    const timer = setTimeout(() => reject(new UnreachableError(`connect timeout after ${target.connectTimeoutMs / 1000}s (through the jump host)`)), target.connectTimeoutMs)
+    try {
+      jump.forwardOut('127.0.0.1', 0, target.address, target.port, (err, channel) => {
+        clearTimeout(timer)
+        if (err) reject(new UnreachableError(`the jump host cannot reach ${target.address}:${target.port} (${err.message})`))
+        else resolve(channel)
+      })
+    } catch (err) {
+      clearTimeout(timer)
+      reject(new UnreachableError(`the jump host connection is gone (${(err as Error).message})`))
     }
-    const closed = () => settle(new Error('connection closed during login'))
-    client.once('ready', settle).once('error', settle).once('close', closed)
-    client.connect(config)
   })
 }
 
 type ConnectError = Error & { level?: string; code?: string }
 
-function describeConnectError(err: ConnectError, target: SshTarget, auth: AuthPlan): string {
+function describeConnectError(err: ConnectError, target: SshHop, auth: AuthPlan): string {
   if (err.level === 'client-authentication') return `authentication failed for ${target.user}@${target.address} (tried: ${auth.tried})`
   if (err.level === 'client-timeout') return `connect timeout after ${target.connectTimeoutMs / 1000}s`
   if (err.code === 'ECONNREFUSED') return `connection refused by ${target.address}:${target.port}`
@@ -96,6 +124,7 @@ class SshConnection implements Connection {
   constructor(
     target: SshTarget,
     private readonly client: Client,
+    private readonly jump?: JumpLease,
   ) {
     this.host = target.name
     this.runner = {
@@ -131,6 +160,7 @@ class SshConnection implements Connection {
     this.client.end()
     await Promise.race([closed, delay(CLOSE_WAIT_MS)])
     this.client.destroy()
+    this.jump?.release()
   }
 
   // Why a command cannot run: closed by us (plain error) or lost (the host counts as unreachable).

@@ -7,6 +7,8 @@ declare module 'ssh2' {
   export type AuthMethod =
     | { type: 'publickey'; username: string; key: Buffer }
     | { type: 'agent'; username: string; agent: string }
+    | { type: 'password'; username: string; password: string }
+    | { type: 'keyboard-interactive'; username: string; prompt: (name: string, instructions: string, lang: string, prompts: Array<{ prompt: string; echo?: boolean }>, finish: (answers: string[]) => void) => void }
 
   // Client.connect options (only those labplay sets).
   export interface ConnectConfig {
@@ -20,6 +22,8 @@ declare module 'ssh2' {
     // Called with the raw public key blob; answer through verify (may be asynchronous).
     hostVerifier: (key: Buffer, verify: (accept: boolean) => void) => void
     algorithms?: { serverHostKey?: string[] }
+    // A stream to speak SSH over instead of a TCP connection to host:port (a channel through a jump host).
+    sock?: Duplex
   }
 
   // An exec channel: the readable side is stdout, the writable side stdin.
@@ -33,6 +37,8 @@ declare module 'ssh2' {
   export class Client extends EventEmitter {
     connect(config: ConnectConfig): this
     exec(command: string, callback: (err: Error | undefined, channel: ClientChannel) => void): this
+    // A direct-tcpip channel from the server to host:port (what ssh -W and ProxyJump use).
+    forwardOut(srcIP: string, srcPort: number, dstIP: string, dstPort: number, callback: (err: Error | undefined, channel: ClientChannel) => void): this
     end(): this
     destroy(): this
   }

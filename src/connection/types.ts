@@ -31,20 +31,36 @@ export type HostKeyChecking = 'strict' | 'accept-new' | 'off'
 
 export interface Become {
   user: string
-  // sudo password (-K); never logged, never part of an error message.
+  // sudo (default) or su (the become user's password, fed to su on its standard input).
+  method?: 'sudo' | 'su'
+  // The become password (-K, ansible_become_password); never logged, never part of an error message.
   password?: string
 }
 
-export interface SshTarget {
-  // Inventory name (for messages) and where to connect.
+// One SSH login: the host itself, or a jump host on the way to it (ProxyJump).
+export interface SshHop {
+  // Inventory name or jump spec (for messages) and where to connect.
   name: string
   address: string
   port: number
   user: string
+  // The one key to use (ansible_ssh_private_key_file, --private-key); else identityFiles, the agent, the defaults.
   privateKeyFile?: string
+  identityFiles?: string[]
+  identitiesOnly?: boolean
+  // Password login (ansible_password, -k); a secret.
+  password?: string
   knownHostsFile: string
   hostKeyChecking: HostKeyChecking
   connectTimeoutMs: number
+  // ServerAliveInterval / ServerAliveCountMax; labplay's 5 s × 3 otherwise.
+  keepaliveIntervalMs?: number
+  keepaliveCountMax?: number
+}
+
+export interface SshTarget extends SshHop {
+  // Jump hosts in order (the first is reached directly); each is one connection shared by every host behind it.
+  via?: SshHop[]
   become?: Become
 }
 

@@ -13,10 +13,20 @@ export type AnyRole = RoleDefinition<Vars>
 // labplay's own roles, for playbooks kept anywhere.
 export const BUILTIN_ROLES = join(ROOT, 'roles')
 
-// Where a playbook's roles live, first match wins: beside it, beside its folder, then labplay's own.
-export function roleDirs(playbookFile: string): string[] {
+// Where a playbook's roles live, first match wins: beside it, ansible.cfg's roles_path, beside its folder, then labplay's own.
+export function roleDirs(playbookFile: string, rolesPath: string[] = []): string[] {
   const here = dirname(resolve(playbookFile))
-  return [...new Set([join(here, 'roles'), join(here, '..', 'roles'), BUILTIN_ROLES])]
+  return [...new Set([join(here, 'roles'), ...rolesPath, join(here, '..', 'roles'), BUILTIN_ROLES])]
+}
+
+// A folder of Ansible's own role layout (tasks/main.yml, no index.ts) found where labplay looks for roles.
+export function ansibleRoleAt(dirs: string[], name: string): string | undefined {
+  for (const dir of dirs) {
+    const folder = join(dir, name)
+    if (existsSync(join(folder, 'index.ts'))) return undefined
+    if (['tasks/main.yml', 'tasks/main.yaml', 'meta/main.yml'].some((f) => existsSync(join(folder, f)))) return folder
+  }
+  return undefined
 }
 
 // Every role folder found (name → index.ts), without loading any of them.
@@ -79,6 +89,7 @@ export class RoleCatalog {
     private readonly loaded: Map<string, AnyRole>,
     // A role that does not load is an error only for the playbooks that use it.
     private readonly broken: Map<string, unknown>,
+    private readonly dirs: string[] = [],
   ) {}
 
   static async load(dirs: string[], only?: Iterable<string>): Promise<RoleCatalog> {
@@ -88,7 +99,12 @@ export class RoleCatalog {
     const loaded = new Map<string, AnyRole>()
     const broken = new Map<string, unknown>()
     results.forEach((r, i) => (r.status === 'fulfilled' ? loaded.set(names[i]!, r.value) : broken.set(names[i]!, r.reason)))
-    return new RoleCatalog(files, loaded, broken)
+    return new RoleCatalog(files, loaded, broken, dirs)
+  }
+
+  // An Ansible role folder of this name where a labplay role was looked for: it cannot run, and says so.
+  ansibleRole(name: string): string | undefined {
+    return ansibleRoleAt(this.dirs, name)
   }
 
   has(name: string): boolean {

@@ -21,6 +21,7 @@ import type { LazyVars } from '../playbook/index.ts'
 import type { Vars } from '../vars.ts'
 import type { Target } from './targets.ts'
 import { endOf, finished, Interrupted, taskResult } from './task-end.ts'
+import { startAtTask } from './start-at.ts'
 
 export interface RunOptions extends PrepareOptions {
   playbook: string
@@ -38,6 +39,10 @@ export interface RunOptions extends PrepareOptions {
   connect?: (target: Target) => Promise<Connection>
   // --stale: run: false skips every task of the role on that host with `reason` as the message.
   select?: RoleSelect
+  // --start-at-task: the run begins at this task (src/engine/start-at.ts).
+  startAtTask?: string
+  // --step: asked once per task of a play, before any host runs it; false skips it (src/step.ts).
+  confirm?: (ref: TaskRef) => Promise<boolean>
 }
 
 export interface RunOutcome {
@@ -58,10 +63,12 @@ interface RoleContext {
 
 // Validates every play against the inventory, then runs them; throws InputError before any contact.
 export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
-  const prepared = opts.plays.map((spec) => preparePlay(spec, opts))
+  const all = opts.plays.map((spec) => preparePlay(spec, opts))
+  const prepared = opts.startAtTask === undefined ? all : startAtTask(all, opts.startAtTask)
   // Secret values (decrypted vault data, rendered *_password variables) reach it as they are learnt (src/revealed.ts).
   const redactor = new Redactor()
   redactor.add(opts.becomePassword)
+  redactor.add(opts.password)
   return new Run(opts, redactor).execute(prepared)
 }
 
@@ -173,7 +180,8 @@ class Run {
           await barriers.get(task.ref.index)!.arrive(arrival)
           this.finishTask(play, state, task.ref, arrival.result!)
         } else {
-          const gate = () => roleGate() ?? (task.when && !task.when(ctx) ? 'condition is false' : undefined)
+          const confirmed = this.opts.confirm ? await this.opts.confirm(task.ref) : true
+          const gate = () => (confirmed ? undefined : 'not confirmed (--step)') ?? roleGate() ?? (task.when && !task.when(ctx) ? 'condition is false' : undefined)
           const result = await this.step(() => this.runTask(play, state, task.ref, ctx, gate, () => task.run!(ctx), task.timeoutMs))
           if (result.status === 'changed') task.notify.forEach((n) => ctx.notify(n))
         }
@@ -208,7 +216,7 @@ class Run {
     if (!state.conn) {
       this.emit({ type: 'host-start', host: state.name })
       const target = play.targets.get(state.name)!
-      state.conn = this.opts.connect ? this.opts.connect(target) : target.kind === 'local' ? Promise.resolve(connectLocal(target.name, { become: target.become })) : connectSsh(target.ssh)
+      state.conn = this.opts.connect ? this.opts.connect(target) : openTarget(target)
     }
     await state.conn
   }
@@ -311,4 +319,11 @@ class Run {
     state.dead = true
     this.emit({ type: 'host-unreachable', host: state.name, message })
   }
+}
+
+// A host labplay cannot drive (ansible_connection winrm…) counts as unreachable, with the reason.
+function openTarget(target: Target): Promise<Connection> {
+  if (target.kind === 'local') return Promise.resolve(connectLocal(target.name, { become: target.become }))
+  if (target.kind === 'ssh') return connectSsh(target.ssh)
+  return Promise.reject(new UnreachableError(`${target.name}: ansible_connection '${target.connection}' is not one labplay drives (it speaks ssh and local); this host is listed and selectable, but cannot be run`))
 }

@@ -52,11 +52,14 @@ export async function main(argv: string[]): Promise<number> {
   const passwordFiles = [...(o['vault-password-file'] ?? []), ...(o['vault-pass-file'] ?? [])]
   const askVaultPass = o['ask-vault-pass'] === true || o['ask-vault-password'] === true
   if (askVaultPass && passwordFiles.length) throw new InputError('--ask-vault-pass and --vault-password-file: give one or the other (or several --vault-id)')
-  const vault = await commandKeyring({ vaultIds: o['vault-id'] ?? [], passwordFiles, askVaultPass }, cwd)
+  // As ansible-inventory: ansible.cfg's (or $ANSIBLE_INVENTORY's) inventory when no -i, its vault settings too.
+  const [{ loadAnsibleConfig }, { vaultConfig }] = await Promise.all([import('../config/ansible-cfg.ts'), import('../config/apply.ts')])
+  const { settings } = loadAnsibleConfig({ cwd, env: process.env })
+  const vault = await commandKeyring({ vaultIds: o['vault-id'] ?? [], passwordFiles, askVaultPass }, cwd, vaultConfig(settings))
   // As ansible-inventory: host variables include group_vars/ and host_vars/ of the current folder (its default
   // playbook folder); a group's own variables (--graph --vars) those of --playbook-dir only.
   const playbookDir = o['playbook-dir']
-  const inventory = await loadInventory(o.inventory?.length ? o.inventory : ['inventory'], { cwd, vault, playbookDir: playbookDir ?? cwd })
+  const inventory = await loadInventory(o.inventory?.length ? o.inventory : settings.inventory?.value ?? ['inventory'], { cwd, vault, playbookDir: playbookDir ?? cwd })
   const extraVars = mergeVars(...(o['extra-vars'] ?? []).map((e) => parseExtraVars(e, cwd, vault)))
   let text: string
   try {

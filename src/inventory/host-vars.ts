@@ -22,6 +22,11 @@ function derive(inv: Inventory): Derived {
   return d
 }
 
+// After a source changed the groups (an inventory plugin adding hosts to groups), the derived maps are stale.
+export function forgetDerived(inv: Inventory): void {
+  derived.delete(inv)
+}
+
 // Names Ansible answers with an implicit local host when the inventory does not list them.
 export const IMPLICIT_LOCALHOST = ['localhost', '127.0.0.1', '::1']
 

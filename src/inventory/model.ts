@@ -54,24 +54,22 @@ export function addChild(inv: Inventory, parent: string, child: string, place?: 
   if (!c.parents.includes(parent)) c.parents.push(parent)
 }
 
-// Connection types labplay speaks (`smart` is Ansible's default, ssh here).
-const CONNECTIONS = ['ssh', 'smart', 'local']
 // Connection variables the engine reads as text (a number is taken as its digits).
-const TEXT_VARS = ['ansible_host', 'ansible_user', 'ansible_become_user', 'ansible_ssh_private_key_file', 'ansible_private_key_file']
+const TEXT_VARS = ['ansible_host', 'ansible_ssh_host', 'ansible_user', 'ansible_ssh_user', 'ansible_become_user', 'ansible_become_method',
+  'ansible_ssh_private_key_file', 'ansible_private_key_file', 'ansible_ssh_common_args', 'ansible_ssh_extra_args', 'ansible_ssh_args', 'ansible_connection']
 
-// Refuses a bad ansible_port or ansible_connection where the inventory sets it, rather than later at the play.
+// Refuses a bad ansible_port (or a list where text is expected) where the inventory sets it, rather than later
+// at the play. Any ansible_connection is kept: a host labplay cannot drive (winrm…) fails only when a run targets it.
 // A templated value ("{{ … }}") or an encrypted one is only known when the play runs, so it is left to the engine.
 export function checkConnectionVar(owner: string, key: string, value: unknown, place?: Place): void {
   if ((typeof value === 'string' && value.includes('{{')) || value instanceof Vaulted) return
-  if (key === 'ansible_port') {
+  if (key === 'ansible_port' || key === 'ansible_ssh_port') {
     const port = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new InputError(`${owner}: ansible_port '${String(value)}' is not a port number`, place)
+      throw new InputError(`${owner}: ${key} '${String(value)}' is not a port number`, place)
     }
   } else if (TEXT_VARS.includes(key) && value !== null && typeof value !== 'string' && typeof value !== 'number') {
     throw new InputError(`${owner}: ${key} must be a string, found ${Array.isArray(value) ? 'a list' : typeof value}`, place)
-  } else if (key === 'ansible_connection' && !CONNECTIONS.includes(String(value))) {
-    throw new InputError(`${owner}: ansible_connection '${String(value)}' is not supported, expected ssh or local`, place)
   }
 }
 

@@ -13,6 +13,8 @@ import type { Keyring } from '../vault/keyring.ts'
 import { decodeUtf8 } from './text.ts'
 import { parseYamlInventory } from './yaml.ts'
 import { readYaml } from './yaml-source.ts'
+import { runInventoryPlugin } from './plugins.ts'
+import { readInventoryScript } from './script.ts'
 
 const YAML_EXTENSIONS = ['.yml', '.yaml', '.json']
 // What Ansible skips in an inventory folder: hidden files, vars folders, and these extensions
@@ -37,7 +39,7 @@ export async function loadInventory(sources: string[], opts: LoadOptions = {}): 
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
   }
   try {
-    return await load(sources, cwd, { show, vault: opts.vault }, opts.playbookDir)
+    return await load(sources, cwd, { show, vault: opts.vault, cwd }, opts.playbookDir)
   } catch (e) {
     const io = e as NodeJS.ErrnoException
     if (e instanceof InputError || typeof io.code !== 'string' || typeof io.path !== 'string') throw e
@@ -108,9 +110,15 @@ async function readInventoryFile(path: string, inv: Inventory, reader: VarsReade
 
 async function parseInventoryFile(path: string, inv: Inventory, reader: VarsReader): Promise<void> {
   const file = reader.show(path)
-  const text = openVaultFile(decodeUtf8(await readFile(path), file), reader.vault, { file }).text
+  const bytes = await readFile(path)
+  // An executable that starts as a script or a program is an inventory script, as Ansible's script plugin.
+  if ((await stat(path)).mode & 0o111 && (bytes.subarray(0, 2).toString('latin1') === '#!' || bytes.subarray(0, 4).toString('latin1') === '\x7fELF')) {
+    await readInventoryScript(path, file, inv, reader.cwd ?? process.cwd())
+    return
+  }
+  const text = openVaultFile(decodeUtf8(bytes, file), reader.vault, { file }).text
   if (text.startsWith('#!')) {
-    throw new InputError('inventory scripts are not supported: expected an INI or YAML inventory', { file, line: 1 })
+    throw new InputError('this inventory script is not executable: chmod +x it to have it run with --list, as Ansible does', { file, line: 1 })
   }
   const ext = extname(path)
   if (ext !== '' && !YAML_EXTENSIONS.includes(ext)) {
@@ -118,7 +126,9 @@ async function parseInventoryFile(path: string, inv: Inventory, reader: VarsRead
     return
   }
   const yaml = await readYaml(text, file, reader.vault).catch((e: unknown) => (e instanceof InputError ? e : new InputError(String(e), { file })))
-  if (!(yaml instanceof InputError) && yaml.kind === 'map' && yaml.entries.length > 0) {
+  if (!(yaml instanceof InputError) && yaml.kind === 'map' && yaml.entries.some((e) => e.key === 'plugin')) {
+    runInventoryPlugin(yaml, file, path, inv)
+  } else if (!(yaml instanceof InputError) && yaml.kind === 'map' && yaml.entries.length > 0) {
     parseYamlInventory(yaml, inv)
   } else if (yaml instanceof InputError || ext === '') {
     try {

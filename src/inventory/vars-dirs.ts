@@ -14,6 +14,8 @@ const EXTENSIONS = ['', '.yml', '.yaml', '.json']
 export interface VarsReader {
   show: (path: string) => string
   vault?: Keyring
+  // Where inventory scripts run (the current folder, as in Ansible).
+  cwd?: string
 }
 
 // Reads group_vars/ and host_vars/ in `dir` (beside an inventory source, or beside the playbook) for the

@@ -15,9 +15,6 @@ export function parseYamlInventory(root: Located, inv: Inventory): void {
   if (root.kind !== 'map' || root.entries.length === 0) {
     throw new InputError('a YAML inventory must be a mapping of group names (e.g. all:) to {hosts, vars, children}', root.place)
   }
-  if (root.entries.some(({ key }) => key === 'plugin')) {
-    throw new InputError('inventory plugin configurations (plugin:) are not supported: expected groups with hosts, vars, children', root.place)
-  }
   for (const { key, place, value } of root.entries) parseGroup(inv, groupName(key, place), value, 0)
 }
 

@@ -7,6 +7,8 @@ export interface RoleCatalog {
   has(name: string): boolean
   // For "unknown role 'x', expected one of: …".
   names(): string[]
+  // An Ansible role (tasks/main.yml) of that name where labplay looked: "it is an Ansible role", not "unknown".
+  ansibleRole?(name: string): string | undefined
   // The role's declared variables; only these may be set in a playbook's role `vars`.
   defaults(name: string): Vars
 }

@@ -52,6 +52,8 @@ export function tagList(yaml: YamlFile, node: ParsedNode | null): string[] {
 function roleName(yaml: YamlFile, node: ParsedNode | null, catalog: RoleCatalog): string {
   const name = scalar(yaml, node, 'string', 'the name of a role')
   if (catalog.has(name)) return name
+  const ansible = catalog.ansibleRole?.(name)
+  if (ansible) throw new InputError(`role '${name}' (${ansible}) is an Ansible role: labplay runs TypeScript roles (${name}/index.ts), not Ansible tasks (see README, Coming from Ansible)`, placeOf(yaml, node))
   const known = catalog.names()
   throw new InputError(`unknown role '${name}', ${known.length ? `expected one of: ${known.join(', ')}` : 'no roles are installed'}`, placeOf(yaml, node))
 }

@@ -37,9 +37,9 @@ test('become and become_user are rendered per host, with its inventory vars', as
   const inputs = await opts({ room: 'all', facts_on: true })
   const [spec] = await loadPlaybook(join(dir, 'site.yml'), inputs.catalog)
   const prepared = preparePlay(templatePlay(spec!, inputs), { ...inputs, ...connect })
-  const become = (host: string) => { const target = prepared.targets.get(host)!; return target.kind === 'ssh' ? target.ssh.become : target.become }
+  const become = (host: string) => { const target = prepared.targets.get(host)!; return target.kind === 'ssh' ? target.ssh.become : target.kind === 'local' ? target.become : undefined }
   t.is(become('m5-01'), undefined)
-  t.deepEqual(become('m6-01'), { user: 'labadmin', password: undefined })
+  t.deepEqual(become('m6-01'), { user: 'labadmin', method: 'sudo', password: undefined })
 })
 
 test('a play field that cannot be rendered, or renders to the wrong type, is bad input at the field', async (t) => {

@@ -73,7 +73,6 @@ test(refuses, 'child-of-itself.ini', 2, 1, 'group "a" cannot be a child of "a": 
 test(refuses, 'group-priority-text.ini', 4, 1, 'ansible_group_priority of group "g" must be a whole number')
 test(refuses, 'host-port-text.ini', 2, 26, "host h: ansible_port 'eighty' is not a port number")
 test(refuses, 'host-port-too-big.ini', 2, 3, "host h: ansible_port '99999' is not a port number")
-test(refuses, 'host-connection-winrm.ini', 2, 3, "host h: ansible_connection 'winrm' is not supported, expected ssh or local")
 test(refuses, 'group-port-zero.ini', 4, 1, "group g: ansible_port '0' is not a port number")
 
 test('ansible_port and ansible_connection that are right, or templates, are kept', (t) => {

@@ -65,10 +65,10 @@ test('refuses a source that does not exist', async (t) => {
   t.is(error?.place, undefined)
 })
 
-test('refuses inventory scripts', async (t) => {
+test('refuses an inventory script that is not executable', async (t) => {
   const error = await t.throwsAsync(loadInventory(['inv.sh'], { cwd: tree({ 'inv.sh': '#!/bin/sh\necho {}\n' }) }), {
     instanceOf: InputError,
-    message: 'inventory scripts are not supported: expected an INI or YAML inventory',
+    message: 'this inventory script is not executable: chmod +x it to have it run with --list, as Ansible does',
   })
   t.deepEqual(error?.place, { file: 'inv.sh', line: 1 })
 })

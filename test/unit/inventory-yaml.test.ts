@@ -66,11 +66,11 @@ test(refuses, 'group-not-mapping.yml', 1, 6, 'group "web" must be a mapping with
 test(refuses, 'host-name-number.yml', 3, 5, 'host name 10 in group "web" must be a non-empty string (quote numbers)')
 test(refuses, 'host-vars-number.yml', 3, 9, 'vars of host "w1" must be a mapping of names to values, found a number')
 test(refuses, 'list-document.yml', 1, 1, 'a YAML inventory must be a mapping of group names (e.g. all:) to {hosts, vars, children}')
-test(refuses, 'plugin-configuration.yml', 1, 1, 'inventory plugin configurations (plugin:) are not supported: expected groups with hosts, vars, children')
+test(refuses, 'plugin-configuration.yml', 1, 9, "inventory plugin 'aws_ec2' is not supported: labplay reads constructed and generator plugin files, inventory scripts, INI and YAML")
 test(refuses, 'alias-bomb.yml', 4, 12, 'bad YAML: Excessive alias count indicates a resource exhaustion attack (at most 100 alias uses)')
 test(refuses, 'children-loop.yml', 6, 5, 'group "a" cannot be a child of "b": that makes a loop of groups')
 test(refuses, 'host-port-text.yml', 4, 7, "host h1: ansible_port 'text' is not a port number")
-test(refuses, 'group-connection-winrm.yml', 3, 5, "group all: ansible_connection 'winrm' is not supported, expected ssh or local")
+test(refuses, 'group-connection-list.yml', 3, 5, 'group all: ansible_connection must be a string, found a list')
 test(refuses, 'host-user-mapping.yml', 3, 11, 'host h1: ansible_user must be a string, found object')
 
 test('refuses children nested deeper than 100 levels', async (t) => {

@@ -90,3 +90,16 @@ test('options that cannot go together are refused once, by the table', (t) => {
   t.throws(() => parseOptions(['p', '--records', 'x.db', '--no-records']), { instanceOf: InputError, message: '--records and --no-records: give one or the other' })
   t.throws(() => parseOptions(['p', '--no-records', '--wake']), { instanceOf: InputError, message: /^--wake needs the run record/ })
 })
+
+test('Coming from Ansible: -k, -c, --become-method, --ssh-common-args, --ssh-extra-args, --start-at-task, --step', (t) => {
+  const o = parseOptions(['site.yml', '-kb', '-c', 'local', '--become-method', 'su', '--ssh-common-args', '-J root@gw', '--ssh-extra-args=-o ServerAliveInterval=5', '--start-at-task', 'udpcast : *', '--step'])
+  t.true(o.askPass && o.become && o.step)
+  t.is(o.connection, 'local')
+  t.is(o.becomeMethod, 'su')
+  t.is(o.sshCommonArgs, '-J root@gw')
+  t.is(o.sshExtraArgs, '-o ServerAliveInterval=5')
+  t.is(o.startAtTask, 'udpcast : *')
+  t.deepEqual([...o.given].sort(), ['askPass', 'become', 'becomeMethod', 'connection', 'sshCommonArgs', 'sshExtraArgs', 'startAtTask', 'step'])
+  t.throws(() => parseOptions(['p', '--become-method', 'doas']), { instanceOf: InputError, message: "--become-method 'doas': expected sudo or su" })
+  t.throws(() => parseOptions(['p', '-c', 'winrm']), { instanceOf: InputError, message: "--connection 'winrm': expected ssh or local (labplay drives no other connection)" })
+})
