@@ -11,8 +11,11 @@ const VALIDATE_ENTRY = 'd=$(mktemp -d) && cp %s "$d/windows.desktop" && desktop-
 // GDM runs PostSession as root with $USER set to the user whose session ended.
 const HOOK_BODY = `if [ -x ${CLEANUP} ]; then ${CLEANUP} "$USER"; fi`
 
-// Installed by the first task; declared so that the test lab's mirror carries it.
-const PACKAGES = ['desktop-file-utils']
+// Installed by the first tasks; declared so that the test lab's mirror carries them.
+const VALIDATOR = ['desktop-file-utils']
+// The session has no desktop: without a window manager nobody honours QEMU's full-screen request, and the VM
+// stays a small window in the screen's corner. matchbox (a kiosk window manager, 300 kB) gives it the whole screen.
+const WINDOW_MANAGER = ['matchbox-window-manager']
 
 const defaults = {
   // The VM launcher the session runs (made by the vm-image role).
@@ -64,9 +67,10 @@ export default defineRole({
   name: 'gdm-session',
   description: 'A "Windows" session at the GDM login screen that runs the VM launcher; quitting Windows returns to the login screen, and what a session left behind is cleaned up.',
   defaults,
-  packages: PACKAGES,
+  packages: [...VALIDATOR, ...WINDOW_MANAGER],
   tasks: [
-    { name: 'desktop-file-validate is installed', run: (h) => h.packages(PACKAGES) },
+    { name: 'desktop-file-validate is installed', run: (h) => h.packages(VALIDATOR) },
+    { name: 'a window manager keeps the VM full screen', run: (h) => h.packages(WINDOW_MANAGER) },
     { name: 'GDM is installed', run: gdmInstalled },
     {
       name: 'the session runs the Windows launcher in the foreground',
