@@ -6,7 +6,7 @@ import { buildGuestImage, type GuestImage } from './lab/guest/image.ts'
 import { downloadGuestDebs } from './lab/guest/packages.ts'
 import { createLab, type SeatLab } from './lab/lab.ts'
 import { labCache } from './lab/state.ts'
-import { colourCount, png, readXwd } from './lab/xwd.ts'
+import { colourCount, png, readXwd } from './lab/screen.ts'
 import { labplay, project, ROOT } from './helpers/labplay.ts'
 
 // GDM's part of a student's Windows session, played on a real seat (systemd, packages from the lab's mirror):
@@ -62,9 +62,11 @@ test.before(async (t) => {
   dir = project({ 'site.yml': PLAYBOOK })
   // As a lab seat has them (gdm3 is the seat's display manager, not a role's package); policy-rc.d: GDM cannot
   // start in a container, so it is installed, not started. x11-utils' xwininfo reads the VM window's geometry.
+  let started = Date.now()
   await sh(`printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d &&
     apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q gdm3 xvfb xauth x11-utils >/dev/null; rc=$?;
     rm -f /usr/sbin/policy-rc.d; exit $rc`, undefined, 12 * 60_000)
+  t.log(`gdm3, xvfb, xauth, x11-utils installed from the mirror in ${((Date.now() - started) / 1000).toFixed(0)} s`)
   const { name, version } = image.manifest
   // What udpcast would have done: the bytes at the versioned name.
   const copied = await lab.exec(seat, `mkdir -p /srv/labplay/images && cat > /srv/labplay/images/${name}-${version}.qcow2`,
@@ -75,8 +77,10 @@ test.before(async (t) => {
     image: image.manifest, vm_memory_mb: 256, vm_cpus: 1,
     launcher_args: ['-fw_cfg', `name=opt/labplay/session,file=${CREDENTIALS}`, '-serial', `file:${SERIAL}`],
   }))
+  started = Date.now()
   const ran = await labplay(lab, [join(dir, 'site.yml'), '-e', `@${vars}`], { cwd: dir, timeoutMs: 10 * 60_000 })
   if (ran.code !== 0) throw new Error(`labplay exited ${ran.code}\n${ran.stdout}${ran.stderr}`)
+  t.log(`samba-loopback, vm-image, gdm-session applied by labplay in ${((Date.now() - started) / 1000).toFixed(0)} s`)
   await sh(`useradd -m -s /bin/bash ${STUDENT}`)
   await sh(`p=$(cat); printf '%s\\n%s\\n' "$p" "$p" | smbpasswd -a -s ${STUDENT} >/dev/null`, PASSWORD)
   await sh(`umask 077 && cat > /home/${STUDENT}/${CREDENTIALS} && chown ${STUDENT}: /home/${STUDENT}/${CREDENTIALS}`, `username=${STUDENT}\npassword=${PASSWORD}\n`)

@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib'
 
-// An X screen as Xvfb keeps it with -fbdir (Xvfb_screen0: an XWD dump, always current), so a test can look at a
-// seat's display without a screenshot tool in the seat. Only what Xvfb writes is read: ZPixmap, TrueColor, 24/32 bpp.
+// A seat's screen as tests look at it: Xvfb's framebuffer file (-fbdir keeps Xvfb_screen0, an XWD dump, always
+// current) or QEMU's screendump (PPM); kept as PNG. No screenshot tool is needed in the seat.
 export interface Screen {
   width: number
   height: number
@@ -14,7 +14,7 @@ const ZPIXMAP = 2
 const TRUE_COLOR = 4
 const XWD_COLOR_BYTES = 12
 
-// The picture in an XWD file, or an error naming what differs from what Xvfb writes.
+// The picture in an XWD file, or an error naming what differs from what Xvfb writes (ZPixmap, TrueColor, 24/32 bpp).
 export function readXwd(file: Buffer): Screen {
   if (file.length < HEADER_FIELDS * 4) throw new Error(`XWD: expected a header of ${HEADER_FIELDS * 4} bytes, got ${file.length} bytes`)
   const field = (i: number) => file.readUInt32BE(i * 4)
@@ -43,6 +43,16 @@ export function readXwd(file: Buffer): Screen {
     }
   }
   return { width, height, rgb }
+}
+
+// The picture in a binary PPM (P6, maxval 255), as QEMU's screendump writes it.
+export function readPpm(file: Buffer): Screen {
+  const header = /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(file.subarray(0, 64).toString('latin1'))
+  if (!header) throw new Error(`PPM: expected a P6 header with maxval 255, got ${JSON.stringify(file.subarray(0, 16).toString('latin1'))}`)
+  const [width, height] = [Number(header[1]), Number(header[2])]
+  const rgb = file.subarray(header[0].length, header[0].length + width * height * 3)
+  if (rgb.length !== width * height * 3) throw new Error(`PPM: expected ${width * height * 3} bytes of pixels for ${width}x${height}, got ${rgb.length}`)
+  return { width, height, rgb: Buffer.from(rgb) }
 }
 
 // How many distinct colours the screen shows: 1 for an empty X screen, many once a window draws text on it.
