@@ -56,6 +56,19 @@ async function gdmInstalled(h: SessionHost): Promise<void> {
   h.warn("gdm3 is not installed: the Windows session shows once GDM runs")
 }
 
+// GDM's login screen reads the session files when it starts: one already on screen does not offer a new "Windows"
+// (seen on a VM seat). Restarting GDM ends every session on the seat, so only while nobody is logged in there.
+async function refreshLoginScreen(h: SessionHost): Promise<void> {
+  if (h.facts.init !== 'systemd' || (await h.probe`systemctl is-active --quiet gdm.service`).code !== 0) return
+  const sessions = await h.probe`for s in $(loginctl list-sessions --no-legend | awk '{print $1}'); do echo "$(loginctl show-session "$s" -p Class --value) $(loginctl show-session "$s" -p Seat --value) $(loginctl show-session "$s" -p Name --value)"; done`
+  const students = sessions.stdout.split('\n').map((l) => l.split(' ')).filter(([cls, seat]) => cls === 'user' && seat).map(([, , name]) => name)
+  if (students.length > 0) {
+    h.warn(`${[...new Set(students)].join(', ')} logged in at this seat: "${line(h, 'session_name')}" shows at the login screen once that session ends`)
+    return
+  }
+  await h.service('gdm', { state: 'restarted' })
+}
+
 async function hook(h: SessionHost): Promise<void> {
   await h.directory('/etc/gdm3/PostSession', { mode: '0755' })
   const seen = await h.probe`[ -e ${HOOK} ] || exit 3; cat -- ${HOOK}`
@@ -78,6 +91,7 @@ export default defineRole({
     },
     {
       name: '"Windows" is a session at the login screen',
+      notify: 'the login screen offers the new session',
       run: async (h) => {
         await h.directory('/usr/share/xsessions', { mode: '0755' })
         await h.file(ENTRY, {
@@ -93,4 +107,7 @@ export default defineRole({
     },
     { name: 'GDM cleans up after every session', run: hook },
   ],
+  handlers: {
+    'the login screen offers the new session': refreshLoginScreen,
+  },
 })
