@@ -163,12 +163,18 @@ try {
   const qemuOf = `pgrep -u ${STUDENT} -x qemu-system-x86 || true`
   await timed('password to the guest started', () => until('the guest in the Windows session', 600, 5000, async () =>
     ((await ssh(lab, vm, qemuOf)).trim() ? true : undefined)))
-  // The guest's screen once it has mapped the shares (its progress lines are on it), while it still runs.
+  // The guest's screen while it runs: a screendump, then its serial log; a dump taken before the log said
+  // "powering off" shows the guest (its progress lines are on its screen). The last such dump is kept.
   const serialOf = `cat /home/${STUDENT}/.labplay-guest.log 2>/dev/null || true`
-  await until('the guest mapping the tmp share', 900, 3000, async () =>
-    (/mounted \/\/10\.0\.2\.100\/tmp/.test(await ssh(lab, vm, serialOf)) ? true : undefined))
-  keepPicture('windows-session', await screen(qmp, vm), true)
-  await timed('Windows session until the guest powered off', () => until('the end of the session', 1800, 10_000, async () =>
+  let shown: Screen | undefined
+  await timed('guest started to the guest powered off', () => until('the guest powering off', 1800, 2000, async () => {
+    const shot = await screen(qmp, vm)
+    if (/powering off/.test(await ssh(lab, vm, serialOf))) return true
+    if (colourCount(shot) > 8) shown = shot
+    return undefined
+  }))
+  if (shown) keepPicture('windows-session', shown, true)
+  await timed('guest powered off to the session gone', () => until('the end of the session', 600, 5000, async () =>
     ((await ssh(lab, vm, qemuOf)).trim() ? undefined : true)))
   const serial = await ssh(lab, vm, serialOf)
   console.log(serial.split('\n').filter((l) => l.includes('labplay-guest')).join('\n'))
@@ -177,7 +183,9 @@ try {
     return colourCount(shot) > 40 ? shot : undefined
   }))
   keepPicture('greeter-again', back)
-  console.log(`leftovers: ${(await ssh(lab, vm, `pgrep -a -u ${STUDENT} qemu; ls -A /var/tmp/labvm; true`)).trim() || 'none'}`)
+  const left = (await ssh(lab, vm, `pgrep -a -u ${STUDENT} qemu; ls -A /var/tmp/labvm; true`)).trim()
+  console.log(`left after the session: ${left || 'no QEMU, no overlay'}`)
+  if (left || !/mounted \/\/10\.0\.2\.100\/tmp/.test(serial)) throw new Error('the session did not run as it should (see above)')
   qmp.close()
 } finally {
   console.log(timings.join('\n'))
