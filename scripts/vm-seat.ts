@@ -13,7 +13,7 @@ import { ROOT } from '../test/helpers/labplay.ts'
 // GDM's real login screen on a VM seat under TCG (npm run vm-seat): the seat is built from the lab's base and mirror,
 // site.yml (less kvm-module: no KVM inside a TCG guest) is applied over SSH, then the greeter is driven through QMP as
 // a student would — user name, the session menu, "Windows", the password — and screendumps are kept in out/vm-seat/;
-// `--docs` also writes the README's pictures. Slow (TCG under TCG for the guest): not part of npm test.
+// `--docs` also writes the README's picture of the login screen. Slow (TCG under TCG for the guest): not part of npm test.
 const OUT = join(ROOT, 'out', 'vm-seat')
 const DOCS = join(ROOT, 'docs')
 const STUDENT = 'student'
@@ -56,7 +56,7 @@ async function screen(qmp: Qmp, vm: VmSeat): Promise<Screen> {
   return readPpm(readFileSync(file))
 }
 
-// Every picture goes to out/vm-seat/; with --docs, the README's two also to docs/.
+// Every picture goes to out/vm-seat/; with --docs, the README's login screen also to docs/.
 function keepPicture(name: string, shot: Screen, forReadme = false): void {
   writeFileSync(join(OUT, `${name}.png`), png(shot))
   if (docs && forReadme) writeFileSync(join(DOCS, `vm-seat-${name}.png`), png(shot))
@@ -173,7 +173,7 @@ try {
     if (colourCount(shot) > 8) shown = shot
     return undefined
   }))
-  if (shown) keepPicture('windows-session', shown, true)
+  if (shown) keepPicture('windows-session', shown)
   await timed('guest powered off to the session gone', () => until('the end of the session', 600, 5000, async () =>
     ((await ssh(lab, vm, qemuOf)).trim() ? undefined : true)))
   const serial = await ssh(lab, vm, serialOf)

@@ -123,11 +123,12 @@ test.serial('the Windows session runs the guest full screen on the X display and
   t.is(await sh(`sha256sum < /srv/labplay/images/${name}-${version}.qcow2`), `${sha256}  -\n`, 'the base image is unchanged')
 })
 
-test.serial("a session that dies under the VM leaves it running; GDM's PostSession ends it and deletes its overlay", async (t) => {
+test.serial("a session that dies under the VM leaves its overlay (and at times its QEMU); GDM's PostSession removes both", async (t) => {
   const r = await session('/tmp/gdm-session-killed', 'kill-launcher')
   t.is(r.session_rc, '137', 'the session was killed while the guest ran')
-  t.regex(r.left_qemu, /^\d+( \d+)*$/, 'its QEMU outlived the session and the X server')
-  t.regex(r.left_overlays, new RegExp(`^${STUDENT}-\\d+\\.qcow2$`), 'and so did its overlay')
+  // QEMU's gtk display sometimes outlives the X server, sometimes exits with it; the overlay always stays.
+  t.log(`after the X server stopped: ${r.left_qemu ? `QEMU ${r.left_qemu}still running` : 'QEMU gone'}`)
+  t.regex(r.left_overlays, new RegExp(`^${STUDENT}-\\d+\\.qcow2$`), 'the killed launcher left its overlay')
   t.is(r.postsession_rc, '0')
   t.is(r.after_qemu, '', 'PostSession ended the QEMU')
   t.is(r.after_overlays, '', 'PostSession deleted the overlay')

@@ -46,7 +46,7 @@ started=$(date +%s%N)
 session=$!
 
 # While the session runs: the screen is copied as long as the user's QEMU runs (checked after each copy, so the
-# last kept copy was taken while the VM was on screen); the QEMU window's geometry is read once.
+# last kept copy was taken while the VM was on screen), and so is the QEMU window's geometry (the last one read counts).
 rc=timeout
 for ((i = 0; i < bound * 5; i++)); do
   if ! kill -0 "$session" 2>/dev/null; then
@@ -57,9 +57,8 @@ for ((i = 0; i < bound * 5; i++)); do
   cp "$out/Xvfb_screen0" "$out/.frame" 2>/dev/null
   if qemus >/dev/null; then
     mv -f "$out/.frame" "$out/guest.xwd" 2>/dev/null
-    if [ -z "${window:-}" ]; then
-      window=$(as_user env -i DISPLAY=":$number" XAUTHORITY="$auth" xwininfo -root -tree 2>/dev/null | grep -a -m1 '"QEMU' | grep -a -o '[0-9]*x[0-9]*+[0-9-]*+[0-9-]*' | head -n 1)
-    fi
+    seen=$(as_user env -i DISPLAY=":$number" XAUTHORITY="$auth" xwininfo -root -tree 2>/dev/null | grep -a -m1 '"QEMU' | grep -a -o '[0-9]*x[0-9]*+[0-9-]*+[0-9-]*' | head -n 1)
+    window=${seen:-${window:-}}
     if [ "$mode" = kill-launcher ] && [ -n "${window:-}" ] && [ -z "${killed:-}" ]; then
       kill -KILL "$session" && killed=1
     fi
