@@ -11,8 +11,11 @@ const VALIDATE_ENTRY = 'd=$(mktemp -d) && cp %s "$d/windows.desktop" && desktop-
 // GDM runs PostSession as root with $USER set to the user whose session ended.
 const HOOK_BODY = `if [ -x ${CLEANUP} ]; then ${CLEANUP} "$USER"; fi`
 
-// Installed by the first task; declared so that the test lab's mirror carries it.
-const PACKAGES = ['desktop-file-utils']
+// Installed by the first tasks; declared so that the test lab's mirror carries them.
+const VALIDATOR = ['desktop-file-utils']
+// The session has no desktop: without a window manager nobody honours QEMU's full-screen request, and the VM
+// stays a small window in the screen's corner. matchbox (a kiosk window manager, 300 kB) gives it the whole screen.
+const WINDOW_MANAGER = ['matchbox-window-manager']
 
 const defaults = {
   // The VM launcher the session runs (made by the vm-image role).
@@ -51,6 +54,19 @@ async function gdmInstalled(h: SessionHost): Promise<void> {
   h.warn("gdm3 is not installed: the Windows session shows once GDM runs")
 }
 
+// GDM's login screen reads the session files when it starts: one already on screen does not offer a new "Windows"
+// (seen on a VM seat). Restarting GDM ends every session on the seat, so only while nobody is logged in there.
+async function refreshLoginScreen(h: SessionHost): Promise<void> {
+  if (h.facts.init !== 'systemd' || (await h.probe`systemctl is-active --quiet gdm.service`).code !== 0) return
+  const sessions = await h.probe`for s in $(loginctl list-sessions --no-legend | awk '{print $1}'); do echo "$(loginctl show-session "$s" -p Class --value) $(loginctl show-session "$s" -p Seat --value) $(loginctl show-session "$s" -p Name --value)"; done`
+  const students = sessions.stdout.split('\n').map((l) => l.split(' ')).filter(([cls, seat]) => cls === 'user' && seat).map(([, , name]) => name)
+  if (students.length > 0) {
+    h.warn(`${[...new Set(students)].join(', ')} logged in at this seat: "${line(h, 'session_name')}" shows at the login screen once that session ends`)
+    return
+  }
+  await h.service('gdm', { state: 'restarted' })
+}
+
 async function hook(h: SessionHost): Promise<void> {
   await h.directory('/etc/gdm3/PostSession', { mode: '0755' })
   const seen = await h.probe`[ -e ${HOOK} ] || exit 3; cat -- ${HOOK}`
@@ -62,9 +78,10 @@ export default defineRole({
   name: 'gdm-session',
   description: 'A "Windows" session at the GDM login screen that runs the VM launcher; quitting Windows returns to the login screen, and what a session left behind is cleaned up.',
   defaults,
-  packages: PACKAGES,
+  packages: [...VALIDATOR, ...WINDOW_MANAGER],
   tasks: [
-    { name: 'desktop-file-validate is installed', run: (h) => h.packages(PACKAGES) },
+    { name: 'desktop-file-validate is installed', run: (h) => h.packages(VALIDATOR) },
+    { name: 'a window manager keeps the VM full screen', run: (h) => h.packages(WINDOW_MANAGER) },
     { name: 'GDM is installed', run: gdmInstalled },
     {
       name: 'the session runs the Windows launcher in the foreground',
@@ -72,6 +89,7 @@ export default defineRole({
     },
     {
       name: '"Windows" is a session at the login screen',
+      notify: 'the login screen offers the new session',
       run: async (h) => {
         await h.directory('/usr/share/xsessions', { mode: '0755' })
         await h.file(ENTRY, {
@@ -87,4 +105,7 @@ export default defineRole({
     },
     { name: 'GDM cleans up after every session', run: hook },
   ],
+  handlers: {
+    'the login screen offers the new session': refreshLoginScreen,
+  },
 })

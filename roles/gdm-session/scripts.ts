@@ -34,6 +34,11 @@ if [[ ! -x $launcher ]]; then
 fi
 # The guest blanks its own screen; the host's screen saver would cover the VM.
 command -v xset >/dev/null 2>&1 && xset s off -dpms 2>/dev/null
+# No desktop runs in this session: without a window manager, QEMU's full-screen request is never honoured.
+# matchbox maximises the VM's window; it ends with the X server when the session ends.
+if command -v matchbox-window-manager >/dev/null 2>&1; then
+  matchbox-window-manager -use_titlebar no </dev/null &
+fi
 exec "$launcher"${args.map((a) => ` ${quote(a)}`).join('')}
 `
 }

@@ -12,6 +12,10 @@ export const LAB_PACKAGES: Readonly<Record<string, readonly string[]>> = {
   'SMB client': ['smbclient', 'cifs-utils'],
   // GDM's session contract without a display: GDM's Xsession and PostSession under Xvfb.
   'sessions': ['gdm3', 'xvfb', 'xauth', 'x11-utils'],
+  // A VM seat (scripts/vm-seat.ts): the X server of its X11 sessions after a login at GDM (the Windows session is X11;
+  // the greeter itself is Wayland), and GNOME's session beside Windows, as lab seats have it (GDM shows its session
+  // menu only when there are two sessions or more).
+  'VM seat': ['xserver-xorg-core', 'xserver-xorg-input-libinput', 'gnome-session'],
   // A tiny guest inside a seat (Debian's kernel and modules, a busybox initramfs) and a VM seat's
   // kernel booted from the base under TCG.
   'guests': ['linux-image-amd64', 'busybox-static', 'cpio', 'e2fsprogs'],

@@ -11,7 +11,7 @@ import vmImage from '../../roles/vm-image/index.ts'
 test("the mirror carries every role's declared packages and the lab's own, once each, sorted", async (t) => {
   const sources = await mirrorSources()
   t.deepEqual(sources.roles['samba-loopback'], ['samba'])
-  t.deepEqual(sources.roles['gdm-session'], ['desktop-file-utils'])
+  t.deepEqual(sources.roles['gdm-session'], ['desktop-file-utils', 'matchbox-window-manager'])
   t.deepEqual(sources.roles['vm-image'], vmImage.defaults.vm_packages, "vm-image declares its vm_packages default")
   t.false('lab-notice' in sources.roles, 'a role that installs nothing declares nothing')
   const all = mirrorPackages(sources)
