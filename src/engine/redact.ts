@@ -124,8 +124,11 @@ export class Redactor {
 
 // Whether `name` then `value` assign the value, so it is masked whatever it is (an old password too). A quoted
 // name is a key of JSON, YAML or Python data: its value is quoted, or a number, true, false or null; a bare word
-// after it is prose (labplay's own "variable 'db_password': no vault password given…").
+// after it is prose (labplay's own "variable 'db_password': no vault password given…"), and so is
+// "db_password: expected one line".
 function assigned(head: string, value: string): boolean {
+  // labplay's own messages say "name: expected …, got …" (STYLE.md): that word is never a value.
+  if (value === 'expected' && /:[ \t]*$/.test(head)) return false
   if (!/^[^=:]*["'][ \t]*[=:]/.test(head) || value[0] === '"' || value[0] === "'") return true
   return /^(-?[0-9][0-9.eE+-]*|true|false|null)$/.test(value)
 }

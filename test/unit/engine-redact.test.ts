@@ -61,6 +61,8 @@ test('secret-named values of any length are masked by name where text says name=
     ['my_db_password=ab stays: another name', 'my_db_password=ab stays: another name'],
     ["{'token': 7, 'db_password': null}", "{'token': ********, 'db_password': ********}"],
     ["variable 'db_password': no vault password given decrypts it", "variable 'db_password': no vault password given decrypts it"],
+    ['db_password: expected one line, got a line break', 'db_password: expected one line, got a line break'],
+    ['db_password=expected', 'db_password=********'],
   ]
   for (const [text, masked] of cases) t.is(r.text(text), masked, text)
 })
