@@ -44,7 +44,7 @@ interface Edit {
 }
 
 function edit(...args: string[]): Edit {
-  const env = { ...process.env, NO_COLOR: '1' }
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' }
   delete env.DISPLAY
   delete env.WAYLAND_DISPLAY
   const child = spawn('node', [BIN, 'image', 'edit', ...args, '-i', inv], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { ROOT } from '../root.ts'
-import { readProbe } from '../sdk/kvm-probe.ts'
+import { readProbe, type ProbeReply } from '../sdk/kvm-probe.ts'
 
 // KVM or software emulation for `image edit`, decided as the seats decide it: kvm-module's probe runs its tiny
 // test guest under KVM (an openable /dev/kvm that cannot run guests is common in nested and paravirtual VMs).
@@ -29,7 +29,11 @@ export async function chooseAccel(): Promise<Accel> {
   const stdout = await new Promise<string>((resolve) => {
     execFile('bash', [PROBE, 'kvm'], { timeout: PROBE_TIMEOUT_MS }, (_err, out) => resolve(String(out ?? '')))
   })
-  const reply = readProbe(stdout)
+  return accelFor(readProbe(stdout))
+}
+
+// KVM only when the test guest ran under it; anything else is software emulation, saying why.
+export function accelFor(reply: ProbeReply): Accel {
   if (reply.kind === 'ok') return { args: ['-accel', 'kvm', '-cpu', 'host'], kvm: true }
   const why = reply.kind === 'missing' ? WHY[reply.what] : reply.kind === 'fail' ? `KVM cannot run guests here (a test guest ${reply.reason})` : `KVM could not be tested (${reply.reason})`
   return { args: TCG, kvm: false, warning: `${why}: the guest runs under software emulation (TCG), much slower` }
