@@ -16,7 +16,7 @@ import { done, refuseWriters, say, warn, type Interrupts } from './common.ts'
 const OPTIONS = {
   iso: list(['--iso'], 'FILE', 'an installer or driver ISO (repeatable: Windows, then virtio-win); the first boots once'),
   vnc: flag(['--vnc'], "the screen over VNC on 127.0.0.1 only (for an admin at another desk: ssh -L), instead of a window"),
-  memory: whole(['--memory'], 'MIB', "guest RAM (default half of this machine's, at most 4096)", editMemoryMb(totalmem() / 2 ** 20)),
+  memory: whole(['--memory'], 'MIB', "guest RAM: half of this machine's, at most 4096", editMemoryMb(totalmem() / 2 ** 20)),
   cpus: whole(['--cpus'], 'N', 'guest CPUs', editCpus(cpus().length)),
   dir: text(['--dir'], 'DIR', 'where NAME.qcow2 is (default the current folder)', { nonEmpty: true }),
   inventory: text(['-i', '--inventory'], 'SRC', 'the inventory whose published versions are refused (default ./inventory)', { nonEmpty: true }),
