@@ -22,15 +22,18 @@ export function oneOf(vars: Vars, name: string, allowed: string[]): string {
   return value
 }
 
-// A switch read by the SDK's bool() (Ansible's table), its error as the role's.
-export function flag(vars: Vars, name: string): boolean {
+// A value read by one of the SDK's readers (bool, the LDAP checks), its error as the role's.
+export function sdk<T>(read: () => T): T {
   try {
-    return bool(vars[name], name)
+    return read()
   } catch (error) {
     if (error instanceof VarError) throw new SmbConfError(error.message)
     throw error
   }
 }
+
+// A switch read by the SDK's bool() (Ansible's table).
+export const flag = (vars: Vars, name: string): boolean => sdk(() => bool(vars[name], name))
 
 // A value's kind for messages, without the value itself when it may be long or secret.
 export function describe(value: unknown): string {

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path'
 import { defineRole, type Host } from 'labplay'
 import { checkDirectory, storeBindPassword } from './directory.ts'
 import { LDAP_CA_FILE, LDAP_CONF, ldapConf, type LdapPassdb } from './passdb.ts'
@@ -68,6 +69,8 @@ export default defineRole({
       when: (h) => ldapsam(h) && h.vars.samba_ldap_ca_cert !== '',
       run: async (h) => {
         const p = directory(h)
+        // libldap reads /etc/ldap but does not make it (libldap-common, a recommends of samba's libldap, does).
+        await h.directory(dirname(LDAP_CA_FILE), { mode: '0755', owner: 'root', group: 'root' })
         await h.file(LDAP_CA_FILE, { content: p.caCert, mode: '0644', owner: 'root', group: 'root' })
         await h.file(LDAP_CONF, { content: ldapConf(), mode: '0644', owner: 'root', group: 'root' })
       },
@@ -87,6 +90,11 @@ export default defineRole({
     {
       name: 'print spool folder is open to every user',
       run: (h) => h.directory('/var/spool/samba', { mode: '1777', owner: 'root', group: 'root' }),
+    },
+    {
+      name: "the room printer is a CUPS queue of this host",
+      when: (h) => h.vars.printer !== '',
+      run: printerQueue,
     },
     {
       name: 'samba users group exists',
@@ -128,6 +136,17 @@ function checked<T>(h: Host<typeof defaults>, read: () => T): T {
     if (error instanceof SmbConfError) h.fail(error.message)
     throw error
   }
+}
+
+// Samba hands each job to the CUPS queue `printer`: without it the guest still sees the share, and its jobs vanish.
+async function printerQueue(h: Host<typeof defaults>): Promise<void> {
+  const { printer, printerShare } = checked<SmbSettings>(h, () => smbSettings(h.vars))
+  const seen = await h.probe`lpstat -p ${printer}`
+  if (seen.code === 0) return
+  const said = seen.stderr.trim().split('\n')[0]?.slice(0, 200)
+  h.warn(seen.code === 127
+    ? `CUPS is not installed: print jobs to [${printerShare}] go nowhere (printer: ${printer})`
+    : `CUPS has no queue ${printer}: print jobs to [${printerShare}] fail${said ? ` (lpstat: ${said})` : ''}`)
 }
 
 // Under systemd nmbd is also masked: a samba upgrade's scripts or another unit cannot start it again.

@@ -1,5 +1,5 @@
-import type { Vars } from 'labplay'
-import { describe, flag, oneOf, SmbConfError, text } from './checks.ts'
+import { ldapDn, ldapDnBelow, ldapUrls, pemCertificates, startTlsFits, type Vars } from 'labplay'
+import { flag, oneOf, sdk, SmbConfError, text } from './checks.ts'
 
 // Where the campus directory's CA goes, and libldap's client defaults that make smbd trust it.
 export const LDAP_CA_FILE = '/etc/ldap/campus-ca.pem'
@@ -26,38 +26,28 @@ export interface LdapPassdb {
 // The [global] parameters the role sets for the passdb: extra_global may not override them.
 export const PASSDB_GUARDED = ['passdb backend', 'ldap admin dn', 'ldap suffix', 'ldap user suffix', 'ldap group suffix', 'ldap ssl']
 
-// ldap:// or ldaps://, a host name, IPv4 or [IPv6] address, an optional port, nothing after the slash.
-const URL = /^ldaps?:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::(\d{1,5}))?\/?$/
-// attr=value pairs joined by commas; values of letters (any script), digits, space . _ - (no escapes, no '+').
-const RDN = String.raw`[A-Za-z][A-Za-z0-9-]*=[\p{L}\p{N}](?:[\p{L}\p{N} ._-]*[\p{L}\p{N}._-])?`
-const DN = new RegExp(`^${RDN}(?:,${RDN})*$`, 'u')
-const PARTIAL_DN = new RegExp(`^(${RDN}(?:,${RDN})*)?$`, 'u')
-const DN_EXPECTED = 'a DN like dc=campus,dc=fr (attr=value pairs joined by commas, values of letters, digits, space . _ -)'
 const NETBIOS = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/
-const PEM = /^(?:-----BEGIN CERTIFICATE-----\n(?:[A-Za-z0-9+/=]{1,76}\n)+-----END CERTIFICATE-----\n)+$/
 // smbpasswd -W reads each copy of the password with fgets into 256 bytes, newline included.
 const PASSWORD_MAX_BYTES = 254
 
 // The passdb variables once checked; with tdbsam the samba_ldap_* ones are not read at all.
 export function passdbSettings(vars: Vars, workgroup: string): Passdb {
   if (oneOf(vars, 'samba_passdb', ['tdbsam', 'ldapsam']) === 'tdbsam') return { backend: 'tdbsam' }
-  const urls = ldapUrls(vars.samba_ldap_url)
+  const urls = sdk(() => ldapUrls(vars.samba_ldap_url, 'samba_ldap_url'))
   const startTls = flag(vars, 'samba_ldap_start_tls')
-  if (startTls && urls.some((u) => u.startsWith('ldaps:'))) {
-    throw new SmbConfError('samba_ldap_start_tls: ldaps:// URLs are TLS from the start, expected false with them')
-  }
+  sdk(() => startTlsFits(startTls, urls, 'samba_ldap_start_tls'))
   const domain = vars.samba_ldap_domain === '' ? workgroup : text(vars, 'samba_ldap_domain', NETBIOS, "the directory's sambaDomainName (1 to 15 letters, digits, _ . -) or \"\" for the workgroup")
   return {
     backend: 'ldapsam',
     urls,
-    suffix: text(vars, 'samba_ldap_suffix', DN, DN_EXPECTED),
-    userSuffix: text(vars, 'samba_ldap_user_suffix', PARTIAL_DN, `${DN_EXPECTED} below samba_ldap_suffix, or ""`),
-    groupSuffix: text(vars, 'samba_ldap_group_suffix', PARTIAL_DN, `${DN_EXPECTED} below samba_ldap_suffix, or ""`),
-    adminDn: text(vars, 'samba_ldap_admin_dn', DN, DN_EXPECTED),
+    suffix: sdk(() => ldapDn(vars.samba_ldap_suffix, 'samba_ldap_suffix')),
+    userSuffix: sdk(() => ldapDnBelow(vars.samba_ldap_user_suffix, 'samba_ldap_user_suffix', 'samba_ldap_suffix')),
+    groupSuffix: sdk(() => ldapDnBelow(vars.samba_ldap_group_suffix, 'samba_ldap_group_suffix', 'samba_ldap_suffix')),
+    adminDn: sdk(() => ldapDn(vars.samba_ldap_admin_dn, 'samba_ldap_admin_dn')),
     adminPassword: password(vars.samba_ldap_admin_password),
     domain,
     startTls,
-    caCert: caCert(vars.samba_ldap_ca_cert),
+    caCert: sdk(() => pemCertificates(vars.samba_ldap_ca_cert, 'samba_ldap_ca_cert')),
   }
 }
 
@@ -89,19 +79,6 @@ export function ldapConf(): string {
   ].join('\n')
 }
 
-function ldapUrls(value: unknown): string[] {
-  const expected = 'ldap://host[:port]/ or ldaps://host[:port]/'
-  const list = typeof value === 'string' ? [value] : value
-  if (!Array.isArray(list) || list.length === 0) throw new SmbConfError(`samba_ldap_url: expected ${expected} (or a list of them), got ${describe(value)}`)
-  return list.map((url: unknown, i) => {
-    const where = Array.isArray(value) ? `samba_ldap_url[${i}]` : 'samba_ldap_url'
-    if (typeof url !== 'string') throw new SmbConfError(`${where}: expected ${expected}, got ${describe(url)}`)
-    const m = URL.exec(url)
-    if (!m || (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535))) throw new SmbConfError(`${where}: expected ${expected}, got ${JSON.stringify(url)}`)
-    return url
-  })
-}
-
 // The message never shows the password, only what is wrong with it.
 function password(value: unknown): string {
   const name = 'samba_ldap_admin_password'
@@ -110,15 +87,4 @@ function password(value: unknown): string {
   if (/[\n\r\0]/.test(value)) throw new SmbConfError(`${name}: expected one line, got a line break or NUL in it`)
   if (Buffer.byteLength(value) > PASSWORD_MAX_BYTES) throw new SmbConfError(`${name}: expected at most ${PASSWORD_MAX_BYTES} bytes (what smbpasswd -W reads), got ${Buffer.byteLength(value)}`)
   return value
-}
-
-function caCert(value: unknown): string {
-  const name = 'samba_ldap_ca_cert'
-  if (value === '') return ''
-  if (typeof value !== 'string') throw new SmbConfError(`${name}: expected PEM certificates or "", got ${describe(value)}`)
-  const pem = `${value.replace(/\r\n/g, '\n').trim()}\n`
-  if (!PEM.test(pem)) {
-    throw new SmbConfError(`${name}: expected PEM certificates (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----), got ${JSON.stringify(value.slice(0, 40))}${value.length > 40 ? '…' : ''}`)
-  }
-  return pem
 }

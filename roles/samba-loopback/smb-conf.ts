@@ -93,7 +93,9 @@ export function smbConf(vars: Vars): string {
       'create mask = 0600',
       'directory mask = 0700',
     ]),
-    section('tmp', ['comment = /tmp of this machine', 'path = /tmp', 'read only = no', `valid users = ${users}`, 'guest ok = no']),
+    // Private like the home: Samba's default create mask (0744, the archive bit as x) let every user of the seat
+    // read what the guest left in /tmp.
+    section('tmp', ['comment = /tmp of this machine', 'path = /tmp', 'read only = no', `valid users = ${users}`, 'guest ok = no', 'create mask = 0600', 'directory mask = 0700']),
   ]
   if (s.printer) {
     sections.push(

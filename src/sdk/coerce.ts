@@ -22,7 +22,7 @@ export function booleanOf(value: unknown): boolean | undefined {
 // A switch: true or false by the table, anything else (an empty string, null, "maybe") an error.
 export function bool(value: unknown, name: string): boolean {
   const b = booleanOf(value)
-  if (b === undefined) throw new VarError(`${name}: expected true or false (yes/no, on/off, y/n, t/f, 1/0), got ${show(value)}`)
+  if (b === undefined) throw new VarError(`${name}: expected true or false (yes/no, on/off, y/n, t/f, 1/0), got ${shown(value)}`)
   return b
 }
 
@@ -33,14 +33,15 @@ export function list(value: unknown, name: string): string[] {
   if (value === null) return []
   if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter((item) => item !== '')
   if (typeof value === 'number') return [String(value)]
-  if (!Array.isArray(value)) throw new VarError(`${name}: expected a list (or a comma-separated string), got ${show(value)}`)
+  if (!Array.isArray(value)) throw new VarError(`${name}: expected a list (or a comma-separated string), got ${shown(value)}`)
   return value.map((item: unknown, i) => {
     if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') return String(item)
-    throw new VarError(`${name}[${i}]: expected a string, got ${show(item)}`)
+    throw new VarError(`${name}[${i}]: expected a string, got ${shown(item)}`)
   })
 }
 
-function show(value: unknown): string {
+// A variable's value as an error message shows it: short JSON, a list or a mapping by its kind.
+export function shown(value: unknown): string {
   if (value === undefined) return 'nothing'
   if (Array.isArray(value)) return 'a list'
   if (value !== null && typeof value === 'object') return 'a mapping'

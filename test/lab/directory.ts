@@ -44,11 +44,28 @@ export interface DirectoryOptions {
 // slapd answers within a second here; bounded like every wait of the lab.
 const START_ROUNDS = 100
 
-// Debian's slapd in `host`'s namespaces, listening on the host's lab address (and a private ldapi://
-// socket for the test's own changes), its config and database in the lab's state: it dies with the lab.
-export async function startDirectory(lab: Lab, host: string, opts: DirectoryOptions = {}): Promise<Directory> {
+// Where startDirectory runs slapd when no lab host can: the lab network's own side (the controller's namespace,
+// at the lab's .1), a campus server beside the seats. A seat lab's hosts are all seats, and a seat does not see the
+// lab's state folder that slapd's files live in.
+export const CONTROLLER = 'controller'
+
+// How the directory's commands reach the machine slapd runs on, and its address on the lab network.
+interface Server {
+  address: string
+  exec(command: string, opts: { input?: string; timeoutMs: number }): Promise<{ code: number; stdout: string; stderr: string }>
+}
+
+function server(lab: Lab, host: string): Server {
+  if (host === CONTROLLER) return { address: lab.controllerAddress, exec: (command, opts) => lab.controller(['bash', '-c', command], opts) }
   const labHost = lab.hosts.find((h) => h.name === host)
   if (!labHost) throw new Error(`no host '${host}' in lab ${lab.id}`)
+  return { address: labHost.address, exec: (command, opts) => lab.exec(host, command, opts) }
+}
+
+// Debian's slapd in `host`'s namespaces (a namespace host, or CONTROLLER), listening on its lab address (and a
+// private ldapi:// socket for the test's own changes), its config and database in the lab's state: it dies with the lab.
+export async function startDirectory(lab: Lab, host: string, opts: DirectoryOptions = {}): Promise<Directory> {
+  const where = server(lab, host)
   const missing = SCHEMAS.filter((f) => !existsSync(f))
   if (missing.length > 0) throw new Error(`the directory needs ${missing.join(', ')} (Debian's slapd and samba packages)`)
   const dir = join(lab.dir, host, 'directory')
@@ -61,7 +78,7 @@ export async function startDirectory(lab: Lab, host: string, opts: DirectoryOpti
   }
   mkdirSync(paths.database, { recursive: true })
   mkdirSync(join(dir, 'config'))
-  await makeCertificates(dir, host, labHost.address)
+  await makeCertificates(dir, host, where.address)
 
   const suffix = opts.suffix ?? 'dc=campus,dc=lab'
   const shape: DirectoryShape = {
@@ -75,11 +92,11 @@ export async function startDirectory(lab: Lab, host: string, opts: DirectoryOpti
   const socket = join(dir, 'ldapi')
   const ldapi = `ldapi://${encodeURIComponent(socket)}`
   const logFile = join(dir, 'slapd.log')
-  const url = `ldap://${labHost.address}/`
+  const url = `ldap://${where.address}/`
   writeFileSync(join(dir, 'config.ldif'), configLdif(paths, shape))
 
   const inHost = async (command: string, input?: string): Promise<string> => {
-    const r = await lab.exec(host, command, { input, timeoutMs: 30_000 })
+    const r = await where.exec(command, { input, timeoutMs: 30_000 })
     if (r.code !== 0) throw new Error(`directory on ${host}: ${command.split('\n')[0]} exited ${r.code}\n${r.stderr}${r.stdout}`)
     return r.stdout
   }
@@ -89,7 +106,7 @@ export async function startDirectory(lab: Lab, host: string, opts: DirectoryOpti
   // -d stats: stay in the foreground (a child of the host's init once this shell exits) and log every operation.
   await inHost(`setsid slapd -h '${url} ${ldapi}' -F ${join(dir, 'config')} -d stats </dev/null >${logFile} 2>&1 &`)
   for (let round = 0; ; round++) {
-    const r = await lab.exec(host, `ldapsearch -Q -Y EXTERNAL -H ${ldapi} -s base -b '' namingContexts`, { timeoutMs: 5_000 })
+    const r = await where.exec(`ldapsearch -Q -Y EXTERNAL -H ${ldapi} -s base -b '' namingContexts`, { timeoutMs: 5_000 })
     if (r.code === 0) break
     if (round >= START_ROUNDS) throw new Error(`slapd on ${host} does not answer: ${readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n')}`)
     await sleep(50)
@@ -98,7 +115,7 @@ export async function startDirectory(lab: Lab, host: string, opts: DirectoryOpti
 
   return {
     host,
-    address: labHost.address,
+    address: where.address,
     url,
     suffix,
     domain: shape.domain,

@@ -4,8 +4,6 @@
 export const LAB_PACKAGES: Readonly<Record<string, readonly string[]>> = {
   // The campus directory on a lab seat: OpenLDAP with the Samba schema, and its command-line tools.
   'LDAP directory server': ['slapd', 'ldap-utils'],
-  // Seats resolving and authenticating campus users from that directory.
-  'LDAP clients': ['nslcd', 'libnss-ldapd', 'libpam-ldapd'],
   // The room printer samba-loopback shares with the guest.
   'printing': ['cups', 'cups-client'],
   // Shares checked from the seat itself, as the guest would mount them.

@@ -117,7 +117,7 @@ test('a URL with a path', rejects, { samba_ldap_url: 'ldap://a/dc=x' }, /^samba_
 test('a URL with port 0', rejects, { samba_ldap_url: 'ldap://a:0/' }, /^samba_ldap_url: expected/)
 test('a URL with port 65536', rejects, { samba_ldap_url: 'ldap://a:65536/' }, /^samba_ldap_url: expected/)
 test('a bad URL in a list', rejects, { samba_ldap_url: ['ldap://a/', 'ldap://b/;x'] }, /^samba_ldap_url\[1\]: expected/)
-test('a number in the URL list', rejects, { samba_ldap_url: ['ldap://a/', 389] }, /^samba_ldap_url\[1\]: expected .*, got number 389/)
+test('a number in the URL list', rejects, { samba_ldap_url: ['ldap://a/', 389] }, /^samba_ldap_url\[1\]: expected .*, got 389/)
 test('ldaps:// with StartTLS', rejects, { samba_ldap_url: 'ldaps://a/' }, /^samba_ldap_start_tls: ldaps:\/\/ URLs are TLS from the start, expected false/)
 test('StartTLS as a word', rejects, { samba_ldap_start_tls: 'maybe' }, /^samba_ldap_start_tls: expected true or false \(yes\/no, .*\), got .*maybe/)
 for (const name of ['samba_ldap_suffix', 'samba_ldap_admin_dn', 'samba_ldap_user_suffix', 'samba_ldap_group_suffix']) {
@@ -127,7 +127,7 @@ for (const name of ['samba_ldap_suffix', 'samba_ldap_admin_dn', 'samba_ldap_user
   test(`${name} with an escaped comma`, rejects, { [name]: 'cn=a\\,b,dc=x' }, new RegExp(`^${name}: expected a DN`))
   test(`${name} with a space after the comma`, rejects, { [name]: 'ou=people, dc=x' }, new RegExp(`^${name}: expected a DN`))
   test(`${name} with a multi-valued RDN`, rejects, { [name]: 'cn=a+uid=b,dc=x' }, new RegExp(`^${name}: expected a DN`))
-  test(`${name} as a number`, rejects, { [name]: 5 }, new RegExp(`^${name}: expected a DN.*, got number 5`))
+  test(`${name} as a number`, rejects, { [name]: 5 }, new RegExp(`^${name}: expected a DN.*, got 5`))
 }
 test('an empty suffix', rejects, { samba_ldap_suffix: '' }, /^samba_ldap_suffix: expected a DN/)
 test('an empty admin DN', rejects, { samba_ldap_admin_dn: '' }, /^samba_ldap_admin_dn: expected a DN/)

@@ -94,3 +94,21 @@ test('nmbd under sysv, already off: nothing runs', async (t) => {
   const r = await runTask(samba, NMBD, { facts: { init: 'sysv' }, seat: { services: { nmbd: {} } }, probes: [['pidof nmbd', { code: 1 }]] })
   t.deepEqual([r.status, r.runs], ['ok', []])
 })
+
+// The printer share hands jobs to the CUPS queue `printer`: a seat without it warns (the guest would print into nothing).
+const QUEUE = 'the room printer is a CUPS queue of this host'
+test('the CUPS queue exists: no warning', async (t) => {
+  const r = await runTask(samba, QUEUE, { vars: { printer: 'm5-laser' }, probes: [['lpstat -p m5-laser', 'printer m5-laser is idle.\n']] })
+  t.deepEqual([r.status, r.warnings], ['ok', []])
+})
+test('no such CUPS queue: a warning with lpstat\'s words', async (t) => {
+  const r = await runTask(samba, QUEUE, { vars: { printer: 'm5-laser' }, probes: [['lpstat -p m5-laser', { code: 1, stderr: 'lpstat: Invalid destination name in list "m5-laser".\n' }]] })
+  t.deepEqual(r.warnings, ['CUPS has no queue m5-laser: print jobs to [printer] fail (lpstat: lpstat: Invalid destination name in list "m5-laser".)'])
+})
+test('CUPS not installed: a warning', async (t) => {
+  const r = await runTask(samba, QUEUE, { probes: [['lpstat -p lp', { code: 127 }]] })
+  t.deepEqual(r.warnings, ['CUPS is not installed: print jobs to [printer] go nowhere (printer: lp)'])
+})
+test('printer "": the queue is not asked for', async (t) => {
+  t.is((await runTask(samba, QUEUE, { vars: { printer: '' } })).status, 'skipped')
+})

@@ -42,7 +42,7 @@ test('defaults: loopback only, port 445, no NetBIOS, no guests, three shares', (
     printing: 'cups',
   })
   t.like(conf.homes, { browseable: 'no', 'read only': 'no', 'valid users': '%S', 'guest ok': 'no' })
-  t.like(conf.tmp, { path: '/tmp', 'read only': 'no', 'valid users': '%U', 'guest ok': 'no' })
+  t.like(conf.tmp, { path: '/tmp', 'read only': 'no', 'valid users': '%U', 'guest ok': 'no', 'create mask': '0600', 'directory mask': '0700' })
   t.like(conf.printer, { path: '/var/spool/samba', printable: 'yes', 'printer name': 'lp', 'guest ok': 'no' })
 })
 

@@ -1,0 +1,187 @@
+import test from 'ava'
+import login from '../../roles/campus-login/index.ts'
+import { withLdap } from '../../roles/campus-login/nsswitch.ts'
+import { HOMES, HOMES_PROFILE, homesProfile } from '../../roles/campus-login/pam.ts'
+import { nslcdConf, readSettings } from '../../roles/campus-login/settings.ts'
+import type { Vars } from '../../src/vars.ts'
+import { runTask, type Reply, type RoleCase } from './role-harness.ts'
+
+// campus-login as data (role-harness.ts): the directory's variables and the seat in; nslcd.conf, nsswitch.conf and
+// pam-auth-update out. test/windows-session-seat.test.ts runs it on seats against the lab's slapd.
+
+const CA = `-----BEGIN CERTIFICATE-----
+MIIBfTCCASOgAwIBAgIUQ2FtcHVzQ0FsYWJwbGF5dGVzdDAKBggqhkjOPQQDAjAc
+-----END CERTIFICATE-----
+`
+const CAMPUS: Vars = { campus_ldap_url: 'ldap://ldap.campus.fr/', campus_ldap_suffix: 'dc=campus,dc=fr', campus_ldap_ca_cert: CA }
+const vars = (over: Vars = {}): Vars => ({ ...login.defaults, ...CAMPUS, ...over })
+// Debian 12's own file (base-files), as a bare seat has it.
+const DEBIAN_NSSWITCH = `# /etc/nsswitch.conf
+#
+# Example configuration of GNU Name Service Switch functionality.
+
+passwd:         files systemd
+group:          files systemd
+shadow:         files
+gshadow:        files
+
+hosts:          files dns
+networks:       files
+
+protocols:      db files
+services:       db files
+ethers:         db files
+rpc:            db files
+
+netgroup:       nis
+`
+
+test('nslcd.conf for a campus with StartTLS and its own CA: the bases of passwd, shadow and group, a CA that must sign', (t) => {
+  t.is(nslcdConf(readSettings(vars())), [
+    '# Managed by labplay (role campus-login): changes here are overwritten.',
+    '# nslcd answers NSS (getent passwd/group/shadow) and PAM (pam_ldap) from the campus directory.',
+    'uid nslcd',
+    'gid nslcd',
+    'uri ldap://ldap.campus.fr/',
+    'base dc=campus,dc=fr',
+    'base passwd ou=people,dc=campus,dc=fr',
+    'base shadow ou=people,dc=campus,dc=fr',
+    'base group ou=groups,dc=campus,dc=fr',
+    'ssl start_tls',
+    'tls_reqcert demand',
+    'tls_cacertfile /etc/ldap/campus-login-ca.pem',
+    '',
+  ].join('\n'))
+})
+
+test('ldaps:// servers, no CA of its own, students at the top of the suffix', (t) => {
+  const conf = nslcdConf(readSettings(vars({ campus_ldap_url: ['ldaps://a.campus.fr/', 'ldaps://b.campus.fr:636'], campus_ldap_start_tls: false, campus_ldap_ca_cert: '', campus_ldap_user_suffix: '' })))
+  t.regex(conf, /^uri ldaps:\/\/a\.campus\.fr\/\nuri ldaps:\/\/b\.campus\.fr:636\n/m)
+  t.regex(conf, /^base passwd dc=campus,dc=fr$/m)
+  t.regex(conf, /^ssl on\ntls_reqcert demand\ntls_cacertfile \/etc\/ssl\/certs\/ca-certificates\.crt\n$/m)
+})
+
+const SETTINGS = 'the campus directory settings are valid'
+test('plain LDAP is allowed, with a warning: every login would send a campus password in clear', async (t) => {
+  const r = await runTask(login, SETTINGS, { vars: vars({ campus_ldap_start_tls: 'no' }) })
+  t.is(r.status, 'ok')
+  t.deepEqual(r.warnings, ['campus_ldap_start_tls is false with ldap:// URLs: every login sends a campus password over the network in clear'])
+  t.regex(nslcdConf(readSettings(vars({ campus_ldap_start_tls: false }))), /^ssl off\n$/m)
+})
+
+// The same rules as samba-loopback's for the same kind of value (src/sdk/ldap.ts), named after this role's variables.
+const refuses = test.macro({
+  async exec(t, over: Vars, message: RegExp) {
+    const r = await runTask(login, SETTINGS, { vars: { ...login.defaults, ...CAMPUS, ...over } })
+    t.is(r.status, 'failed')
+    t.regex(r.message ?? '', message)
+    t.deepEqual(r.commands, [])
+  },
+  title: (title = '') => `refused before any command: ${title}`,
+})
+test('no directory (the default)', refuses, { campus_ldap_url: '' }, /^campus_ldap_url: expected ldap:\/\/host\[:port\]\/ or ldaps:\/\/host\[:port\]\/, got ""$/)
+test('a URL that would add a line to nslcd.conf', refuses, { campus_ldap_url: 'ldap://a/\nbindpw x' }, /^campus_ldap_url: expected ldap:/)
+test('ldaps:// and ldap:// mixed without StartTLS', refuses, { campus_ldap_url: ['ldaps://a/', 'ldap://b/'], campus_ldap_start_tls: false }, /^campus_ldap_url: nslcd has one TLS setting/)
+test('StartTLS on ldaps://', refuses, { campus_ldap_url: 'ldaps://a/' }, /^campus_ldap_start_tls: ldaps:\/\/ URLs are TLS from the start/)
+test('a suffix with a line break', refuses, { campus_ldap_suffix: 'dc=fr\nuid root' }, /^campus_ldap_suffix: expected a DN/)
+test('a user suffix with an escaped comma', refuses, { campus_ldap_user_suffix: 'ou=a\\,b' }, /^campus_ldap_user_suffix: expected a DN .* below campus_ldap_suffix, or ""/)
+test('a CA that is a path', refuses, { campus_ldap_ca_cert: '/etc/ssl/campus.pem' }, /^campus_ldap_ca_cert: expected PEM certificates/)
+test('campus_make_homes as a word', refuses, { campus_make_homes: 'sometimes' }, /^campus_make_homes: expected true or false/)
+
+const NSLCD = 'nslcd reads students and groups from the campus directory'
+test('a new nslcd.conf and CA: /etc/ldap made (libldap does not), both written, nslcd restarted at once and enabled', async (t) => {
+  const r = await runTask(login, NSLCD, { vars: vars(), seat: { services: { nslcd: { running: true, enabled: true } } } })
+  t.is(r.status, 'changed')
+  t.regex(r.changes.join('\n'), /created \/etc\/ldap \(mode 0755/)
+  t.is(r.written['/etc/nslcd.conf'], nslcdConf(readSettings(vars())))
+  t.is(r.written['/etc/ldap/campus-login-ca.pem'], CA)
+  t.is(r.runs.at(-1), 'systemctl restart -- nslcd')
+})
+
+test('nslcd.conf and the CA as they should be: nothing runs', async (t) => {
+  const seat: RoleCase['seat'] = {
+    dirs: ['/etc/ldap'],
+    files: { '/etc/nslcd.conf': nslcdConf(readSettings(vars())), '/etc/ldap/campus-login-ca.pem': CA },
+    services: { nslcd: { running: true, enabled: true } },
+  }
+  const r = await runTask(login, NSLCD, { vars: vars(), seat })
+  t.deepEqual([r.status, r.runs], ['ok', []])
+})
+
+test('check mode before the packages: would write both files and restart nslcd', async (t) => {
+  const r = await runTask(login, NSLCD, { vars: vars(), check: true })
+  t.is(r.status, 'changed')
+  t.deepEqual(r.runs, [])
+  t.true(r.changes.some((c) => /restart nslcd/.test(c)), r.changes.join('\n'))
+})
+
+test("nsswitch.conf: ldap after Debian's own sources for passwd, group and shadow; every other line kept", (t) => {
+  const conf = withLdap(DEBIAN_NSSWITCH)
+  t.regex(conf, /^passwd:         files systemd ldap$/m)
+  t.regex(conf, /^group:          files systemd ldap$/m)
+  t.regex(conf, /^shadow:         files ldap$/m)
+  t.regex(conf, /^gshadow:        files$/m)
+  t.regex(conf, /^hosts:          files dns$/m)
+  t.is(conf.split('\n').length, DEBIAN_NSSWITCH.split('\n').length)
+  t.is(withLdap(conf), conf, 'a second pass changes nothing')
+})
+
+test('nsswitch.conf: ldap already there (with an action) stays; a missing map gets files and ldap', (t) => {
+  t.is(withLdap('passwd: files ldap [NOTFOUND=return]\ngroup: ldap files\n'), 'passwd: files ldap [NOTFOUND=return]\ngroup: ldap files\nshadow:         files ldap\n')
+})
+
+const NSS = 'accounts and groups are looked up in the directory after the local files'
+test('nsswitch.conf is rewritten only when a map lacks ldap', async (t) => {
+  const on = (conf: string): RoleCase => ({ seat: { files: { '/etc/nsswitch.conf': conf } }, probes: [['cat -- /etc/nsswitch.conf', conf]] })
+  const fresh = await runTask(login, NSS, on(DEBIAN_NSSWITCH))
+  t.is(fresh.status, 'changed')
+  t.is(fresh.written['/etc/nsswitch.conf'], withLdap(DEBIAN_NSSWITCH))
+  const again = await runTask(login, NSS, on(withLdap(DEBIAN_NSSWITCH)))
+  t.deepEqual([again.status, again.runs], ['ok', []])
+})
+
+const PAM = "PAM checks campus passwords and makes a student's home at the first login"
+// The role's own homes profile already in place, and whether each profile's line is in /etc/pam.d.
+const PROFILE: RoleCase['seat'] = { dirs: ['/usr/share/pam-configs'], files: { [HOMES_PROFILE]: homesProfile() } }
+const pamLines = (auth: boolean | Reply[], session: boolean | Reply[]): NonNullable<RoleCase['probes']> => [
+  ['grep -qsF -- pam_ldap.so /etc/pam.d/common-auth', typeof auth === 'boolean' ? { code: auth ? 0 : 1 } : auth],
+  ["grep -qsF -- $'pam_mkhomedir.so umask=0077' /etc/pam.d/common-session", typeof session === 'boolean' ? { code: session ? 0 : 1 } : session],
+]
+const ENABLE = 'DEBIAN_FRONTEND=noninteractive pam-auth-update --enable'
+
+test('PAM with pam_ldap and the private-homes line already: nothing runs', async (t) => {
+  const r = await runTask(login, PAM, { vars: vars(), seat: PROFILE, probes: pamLines(true, true) })
+  t.deepEqual([r.status, r.runs], ['ok', []])
+})
+
+test('PAM without the homes line: pam-auth-update enables that profile only', async (t) => {
+  const r = await runTask(login, PAM, { vars: vars(), seat: PROFILE, probes: pamLines(true, [{ code: 1 }, { code: 0 }]) })
+  t.is(r.status, 'changed')
+  t.deepEqual(r.runs, [`${ENABLE} ${HOMES}`])
+  t.deepEqual(r.changes, [`enabled the PAM profiles ${HOMES}`])
+})
+
+test('a new homes profile: written 0644, and pam-auth-update reads every profile again', async (t) => {
+  const r = await runTask(login, PAM, { vars: vars(), probes: pamLines(true, true) })
+  t.is(r.status, 'changed')
+  t.is(r.written[HOMES_PROFILE], homesProfile())
+  t.is(r.runs.at(-1), `${ENABLE} ldap ${HOMES}`)
+})
+
+test('campus_make_homes false: only pam_ldap is asked for, no profile written', async (t) => {
+  const r = await runTask(login, PAM, { vars: vars({ campus_make_homes: false }), probes: pamLines(true, false) })
+  t.deepEqual([r.status, r.runs, r.written], ['ok', [], {}])
+})
+
+test('pam-auth-update leaves hand-edited files as they are: the task fails and says so', async (t) => {
+  const r = await runTask(login, PAM, { vars: vars(), seat: PROFILE, probes: pamLines(false, true) })
+  t.is(r.status, 'failed')
+  t.is(r.message, 'pam-auth-update did not enable ldap (/etc/pam.d/common-* edited by hand?): see pam-auth-update(8), --force')
+})
+
+test('check mode: pam-auth-update is reported, not run', async (t) => {
+  const r = await runTask(login, PAM, { vars: vars(), seat: PROFILE, probes: pamLines(false, false), check: true })
+  t.is(r.status, 'changed')
+  t.deepEqual(r.runs, [])
+  t.deepEqual(r.changes, [`would run: ${ENABLE} ldap ${HOMES}`])
+})
