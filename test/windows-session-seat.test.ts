@@ -1,6 +1,7 @@
 import test from 'ava'
+import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stringify } from 'yaml'
 import { buildGuestImage, type GuestImage } from './lab/guest/image.ts'
@@ -9,11 +10,11 @@ import { CONTROLLER, directoryConnections, startDirectory, type Directory, type 
 import { createLab, type SeatLab } from './lab/lab.ts'
 import { labCache } from './lab/state.ts'
 import { colourCount, png, readXwd } from './lab/screen.ts'
-import { labplay, project, ROOT, type Ran } from './helpers/labplay.ts'
+import { BIN, labplay, project, ROOT, type Ran } from './helpers/labplay.ts'
 import { seatFingerprint } from './helpers/seat.ts'
 
 // A student's Windows session, end to end, on two seats of room M5 (systemd, packages from the lab's mirror) and the
-// campus directory (slapd on the lab network, StartTLS required): the stand-in guest image is published into the lab
+// campus directory (slapd on the lab network, StartTLS required): the stand-in guest image is published (labplay image publish) into the lab
 // inventory's group_vars and site.yml delivers it (udpcast by multicast, vm-image, labvm) with campus-login (NSS and PAM
 // from the directory), samba-loopback on ldapsam and gdm-session. Then, on the first seat, as the campus student, GDM's
 // part of the "Windows" session is played (test/lab/gdm-stand-in.sh): the guest boots from the delivered image under
@@ -67,11 +68,11 @@ async function workstation(host: string): Promise<void> {
     systemctl enable --now cups.service >/dev/null 2>&1 && lpadmin -p ${PRINTER} -v keep:${PRINTED} -E`, KEEP_BACKEND)
 }
 
-// The lab inventory's group_vars: the published image manifest and room M5 as a campus runs it (what
-// `labplay image publish` will write, by hand here). Samba's directory settings are the campus-login ones.
+// The lab inventory's group_vars as a campus runs room M5, then the stand-in image published into them by
+// `labplay image publish` (a copy: publishing makes its source read-only, and the cached build stays as it is).
+// Samba's directory settings are the campus-login ones.
 function publish(): void {
   const vars = {
-    image: image.manifest,
     vm_memory_mb: 256,
     vm_cpus: 1,
     launcher_args: ['-fw_cfg', `name=opt/labplay/session,file=${CREDENTIALS}`, '-serial', `file:${SERIAL}`],
@@ -87,8 +88,14 @@ function publish(): void {
     samba_ldap_admin_dn: directory.adminDn,
     samba_ldap_admin_password: directory.adminPassword,
   }
-  mkdirSync(join(lab.dir, 'group_vars'), { recursive: true })
-  writeFileSync(join(lab.dir, 'group_vars', 'all.yml'), `# Published by test/windows-session-seat.test.ts.\n${stringify(vars)}`)
+  const groupVars = join(lab.dir, 'group_vars', 'all.yml')
+  mkdirSync(dirname(groupVars), { recursive: true })
+  writeFileSync(groupVars, `# Room M5 as test/windows-session-seat.test.ts runs it.\n${stringify(vars)}`)
+  const master = join(dir, basename(image.file))
+  copyFileSync(image.file, master)
+  const { name, version } = image.manifest
+  const published = spawnSync('node', [BIN, 'image', 'publish', master, '--name', name, '--version', version, '--group', 'all', '-i', lab.inventory], { cwd: dir, encoding: 'utf8' })
+  if (published.status !== 0) throw new Error(`image publish: exit ${published.status}\n${published.stdout}${published.stderr}`)
 }
 
 // The real site.yml (copied, so its retry file lands here) on the campus inventory's m5 narrowed to the lab's seats.
