@@ -1,9 +1,9 @@
 import test from 'ava'
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
-import { ROOT } from './helpers/labplay.ts'
+import { cleanUp, ROOT } from './helpers/labplay.ts'
 import { faultProject, labplayRun, playbook, retryHosts, shown, startLabplay, waitFor } from './fixtures/faults/run.ts'
 
 // Network and connection faults on five real SSH hosts: one host breaks, the others finish, the recap,
@@ -15,10 +15,7 @@ test.before(async () => {
   lab = await createLab({ hosts: 5 })
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, ...dirs))
 
 // A fresh project per case (its own retry file), running the `slow` fixture role.
 function slowProject(vars: Record<string, unknown>): string {

@@ -1,10 +1,10 @@
 import test from 'ava'
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
 import { makeImage } from './helpers/image.ts'
-import { BIN, parseRecap, ROOT, type Ran } from './helpers/labplay.ts'
+import { BIN, cleanUp, parseRecap, ROOT, type Ran } from './helpers/labplay.ts'
 
 // --stale on three seats of room M5 running the real site.yml: right after a full run every role is
 // left out; a new running kernel on one seat brings back kvm-module there only; a new image manifest
@@ -38,10 +38,7 @@ test.before(async () => {
   copyFileSync(join(ROOT, 'playbooks/site.yml'), join(dir, 'site.yml'))
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 let runs = 0
 async function site(...args: string[]): Promise<Ran & { json: Json }> {
