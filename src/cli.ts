@@ -30,7 +30,7 @@ process.on('SIGTERM', onInterrupt)
 // argv → exit code; the only place that decides how labplay ends.
 async function main(argv: string[]): Promise<number> {
   const command = SUBCOMMANDS[argv[0] ?? '']
-  if (command) return (await command()).main(argv.slice(1))
+  if (command) return (await command()).main(argv.slice(1), { signal: abort.signal, takeInterrupts: () => void (running = true) })
   const o = parseOptions(argv)
   verbosity = o.verbosity
   if (o.help) return print(usage(Object.keys(SUBCOMMANDS)))
@@ -86,12 +86,14 @@ async function main(argv: string[]): Promise<number> {
 
 // `labplay NAME …`: a subcommand is one entry here, a module whose main(argv) parses its own options
 // (src/option-table.ts) and returns the exit code; --help lists the names. Loaded on demand: the record's
-// SQLite binding costs start-up time that a playbook run without it does not pay.
-const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
+// SQLite binding costs start-up time that a playbook run without it does not pay. A subcommand that calls
+// takeInterrupts() hears the first Ctrl-C on `signal` (image edit: the guest shuts down); a second leaves at once.
+const SUBCOMMANDS: Record<string, () => Promise<{ main(argv: string[], run: { signal: AbortSignal; takeInterrupts: () => void }): Promise<number> }>> = {
   history: () => import('./commands/history.ts'),
   show: () => import('./commands/show.ts'),
   report: () => import('./commands/report.ts'),
   inventory: () => import('./inventory/cli.ts'),
+  image: () => import('./commands/image.ts'),
 }
 
 // The run record's view of this run: where, and the command line with its secrets masked.

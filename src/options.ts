@@ -15,7 +15,7 @@ export const DEFAULT_WAKE_TIMEOUT_S = 180
 const HOST_KEY_CHECKING: readonly HostKeyChecking[] = ['strict', 'accept-new', 'off']
 
 // Every option of a run, once: spellings (ansible-playbook's), default, checks and --help line, in --help order.
-const RUN_OPTIONS = {
+export const RUN_OPTIONS = {
   inventories: list(['-i', '--inventory'], 'SRC', 'inventory file, folder or "h1,h2," (repeatable; default ./inventory)'),
   limit: text(['-l', '--limit'], 'PATTERN', 'only these hosts (Ansible pattern, or @file such as site.retry)'),
   tags: list(['-t', '--tags'], 'TAGS', 'only tasks with these tags (every role is tagged with its name)', splitTags),

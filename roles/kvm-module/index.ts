@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { bool, defineRole, type Host } from 'labplay'
+import { bool, defineRole, readProbe, type Host, type ProbeReply } from 'labplay'
 import { diagnose, kernelSaid, modulesLoadConf, nestedConf, rebootWarning, vendorModule, type KvmState } from './diagnose.ts'
-import { guestVerdict, readProbe, type ProbeReply } from './guest.ts'
+import { guestVerdict } from './guest.ts'
 import { packageNames, userNames } from './vars.ts'
 
 const MODULES_LOAD = '/etc/modules-load.d/labplay-kvm.conf'

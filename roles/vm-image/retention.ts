@@ -20,10 +20,18 @@ export async function recordVersion(h: Host, s: Settings): Promise<void> {
 }
 
 // Versions past images_keep go, unless a process (a running VM) holds the file: that one stays, with a warning.
+// The versions left on disk go to the run record, so `labplay image rollback` knows who needs no transfer.
 export async function removeOldVersions(h: Host, s: Settings): Promise<void> {
   const known = await readRegistry(h, s)
+  const left = await removeExpired(h, s, known)
+  // Check mode removes nothing: the disk still holds every known version.
+  h.state('images', recordCurrent(h.check ? known : left, s.image.version).join(' '))
+}
+
+// The registry's versions that are still on disk afterwards.
+async function removeExpired(h: Host, s: Settings, known: string[]): Promise<string[]> {
   const old = expired(known, s.image.version, s.keep)
-  if (old.length === 0) return
+  if (old.length === 0) return known
   const files = old.map((v) => imagePath(s, v))
   const out = await h.probe`for p in ${files}; do printf '%s\t%s\n' "$p" "$(readlink -e -- "$p")"; done
 echo --
@@ -48,7 +56,9 @@ true`
     }
     keep.delete(version)
   }
-  if (keep.size !== known.length) await writeRegistry(h, s, known.filter((v) => keep.has(v)))
+  const left = known.filter((v) => keep.has(v))
+  if (keep.size !== known.length) await writeRegistry(h, s, left)
+  return left
 }
 
 // "pid 812 (qemu-system-x86)", as an admin would look it up.

@@ -34,13 +34,23 @@ async function varsFiles(dir: string, names: string[]): Promise<Map<string, stri
   const entries = await listDir(dir)
   if (!entries) return found
   for (const name of names) {
-    if (name.includes('/') || name === '.' || name === '..') continue
-    const entry = EXTENSIONS.map((ext) => name + ext).find((candidate) => entries.has(candidate))
-    if (entry === undefined) continue
-    const path = join(dir, entry)
-    found.set(name, (await stat(path)).isDirectory() ? await folderFiles(path) : [path])
+    const path = entryPath(dir, name, entries)
+    if (path !== undefined) found.set(name, (await stat(path)).isDirectory() ? await folderFiles(path) : [path])
   }
   return found
+}
+
+// Where `name`'s vars live in a group_vars/ or host_vars/ folder (`image publish` writes there): the folder
+// or file that Ansible's rule picks, or undefined when there is none.
+export async function varsEntryPath(dir: string, name: string): Promise<string | undefined> {
+  const entries = await listDir(dir)
+  return entries && entryPath(dir, name, entries)
+}
+
+function entryPath(dir: string, name: string, entries: Set<string>): string | undefined {
+  if (name.includes('/') || name === '.' || name === '..') return undefined
+  const entry = EXTENSIONS.map((ext) => name + ext).find((candidate) => entries.has(candidate))
+  return entry === undefined ? undefined : join(dir, entry)
 }
 
 async function listDir(dir: string): Promise<Set<string> | undefined> {

@@ -32,3 +32,17 @@ export function fit(text: string, width: number): string {
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`
 }
+
+// Sizes as people read them (decimal units, as disks are sold and as udpcast's progress prints them): 17.2 GB.
+export function formatBytes(n: number): string {
+  if (n < 1e3) return `${n} B`
+  const [unit, size] = n >= 1e12 ? ['TB', 1e12] : n >= 1e9 ? ['GB', 1e9] : n >= 1e6 ? ['MB', 1e6] : ['kB', 1e3]
+  return `${(n / size).toFixed(1)} ${unit}`
+}
+
+// Virtual disk sizes as qemu-img takes them (binary units): `--size 60G` is 60.0 GiB.
+export function formatBinaryBytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  const [unit, size] = n >= 2 ** 40 ? ['TiB', 2 ** 40] : n >= 2 ** 30 ? ['GiB', 2 ** 30] : n >= 2 ** 20 ? ['MiB', 2 ** 20] : ['KiB', 1024]
+  return `${(n / size).toFixed(1)} ${unit}`
+}

@@ -70,6 +70,16 @@ export interface HostRecord {
   state: Record<string, unknown>
 }
 
+// The image versions a host held at its last contact, as vm-image reported them (`labplay image list`, `rollback`).
+export interface ImageHolding {
+  host: string
+  // The version vm-image last verified there (h.state 'image'); null: never reported.
+  current: string | null
+  // The versions on its disk, oldest first, the current one included (h.state 'images'; [current] when only that is known).
+  kept: string[]
+  lastRunAt: string | null
+}
+
 // One role on one host: its last outcome, and its last success with the inputs it had then (--stale).
 export interface RoleState {
   host: string

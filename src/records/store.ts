@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { InputError } from '../errors.ts'
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts'
-import type { HostEnd, HostRecord, RoleState, RunDetail, RunEnd, RunLine, RunStart, TaskLine } from './rows.ts'
+import type { HostEnd, HostRecord, ImageHolding, RoleState, RunDetail, RunEnd, RunLine, RunStart, TaskLine } from './rows.ts'
 
 // Reading the record before any run wrote it: a clear line for the user, not a SQLite error.
 export class NoRecordsError extends InputError {}
@@ -113,6 +113,16 @@ export class Records {
     const rows = this.db.prepare(`SELECT host, last_run_id AS lastRunId, last_run_at AS lastRunAt, last_status AS lastStatus, last_message AS lastMessage,
       contact_at AS contactAt, kernel_running AS kernelRunning, kernel_newest AS kernelNewest, state FROM hosts`).all() as Array<Omit<HostRecord, 'state'> & { state: string | null }>
     return rows.map((r) => ({ ...r, state: parseObject(r.state) }))
+  }
+
+  // What each host holds of the image: vm-image reports the verified version as h.state('image') and the
+  // versions it keeps on disk as h.state('images'), space-separated, oldest first.
+  imageHoldings(): ImageHolding[] {
+    return this.hostRecords().map(({ host, state, lastRunAt }) => {
+      const current = typeof state.image === 'string' && state.image ? state.image : null
+      const kept = typeof state.images === 'string' ? state.images.split(' ').filter(Boolean) : []
+      return { host, current, kept: current && !kept.includes(current) ? [...kept, current] : kept, lastRunAt }
+    })
   }
 
   // Every host and role's last outcome and last success, in first-seen order (rows are upserted, never

@@ -33,6 +33,13 @@ export function readImageManifest(vars: Vars): { image?: ImageVars; problems: st
   return manifest && problems.length === 0 ? { image: { manifest, imagesDir }, problems } : { problems }
 }
 
+// One manifest alone (`image publish` checks what it writes, and each history entry): the same rules as readImageManifest.
+export function checkManifest(value: unknown): { manifest?: ImageManifest; problems: string[] } {
+  const problems: string[] = []
+  const manifest = readManifest(value, problems)
+  return manifest ? { manifest, problems } : { problems }
+}
+
 // A folder a role writes into: absolute, plain characters, no '.', '..' or empty component; a trailing slash
 // is dropped (`/data/` is `/data`).
 export function readFolder(key: string, value: unknown, problems: string[]): string {

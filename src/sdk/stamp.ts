@@ -11,6 +11,12 @@ export function stampPath(file: string, kind = 'sha256'): string {
 // `stat -c` format of a stamp's key: size, mtime to the nanosecond, inode.
 export const STAMP_KEY = '%s %.9Y %i'
 
+// The same key read on the controller (node's bigint stat), as `stat -c STAMP_KEY` prints it.
+export function stampKeyOf(st: { size: bigint; mtimeNs: bigint; ino: bigint }): string {
+  const ns = String(st.mtimeNs % 1_000_000_000n).padStart(9, '0')
+  return `${st.size} ${st.mtimeNs / 1_000_000_000n}.${ns} ${st.ino}`
+}
+
 // Prints the key of `file`, shell text already (a quoted path or "$p").
 export function stampKeyCommand(file: string): string {
   return `stat -c ${quote(STAMP_KEY)} -- ${file}`

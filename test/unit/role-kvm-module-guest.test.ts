@@ -1,5 +1,6 @@
 import test from 'ava'
-import { guestVerdict, readProbe, type ProbeReply } from '../../roles/kvm-module/guest.ts'
+import { guestVerdict } from '../../roles/kvm-module/guest.ts'
+import { readProbe, type ProbeReply } from '../../src/sdk/kvm-probe.ts'
 
 // The KVM test guest's verdict as data: labplay-kvm-probe's lines under KVM (and TCG) in, verdict and recap warning out.
 

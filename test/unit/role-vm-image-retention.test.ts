@@ -47,6 +47,8 @@ interface Effect {
   warnings: string[]
   // The registry as written, when it was.
   registry?: string
+  // The versions left on disk, as the run record gets them (h.state 'images').
+  images: string
 }
 
 function effect(r: TaskRun): Effect {
@@ -55,6 +57,7 @@ function effect(r: TaskRun): Effect {
     removed: r.runs.filter((c) => c.startsWith('rm -f -- ')),
     warnings: r.warnings,
     ...(r.written[REGISTRY] !== undefined && { registry: r.written[REGISTRY] }),
+    images: r.state.images ?? '',
   }
 }
 
@@ -68,25 +71,25 @@ const retention = test.macro({
 
 test('nothing past images_keep: the registry alone is read', retention,
   { registry: ['2026.09', '2026.11'], present: ['2026.09', '2026.11'] },
-  { status: 'ok', removed: [], warnings: [] })
+  { status: 'ok', removed: [], warnings: [], images: '2026.09 2026.11' })
 test('the oldest past images_keep goes, with its stamps, and leaves the registry', retention,
   { registry: ['2026.05', '2026.09', '2026.11'], present: ['2026.05', '2026.09', '2026.11'] },
-  { status: 'changed', removed: [rm('2026.05')], warnings: [], registry: '2026.09\n2026.11\n' })
+  { status: 'changed', removed: [rm('2026.05')], warnings: [], registry: '2026.09\n2026.11\n', images: '2026.09 2026.11' })
 test('images_keep 1 (a string from -e): every version but the current one goes', retention,
   { registry: ['2026.05', '2026.09', '2026.11'], present: ['2026.05', '2026.09', '2026.11'], vars: { images_keep: '1' } },
-  { status: 'changed', removed: [rm('2026.05'), rm('2026.09')], warnings: [], registry: '2026.11\n' })
+  { status: 'changed', removed: [rm('2026.05'), rm('2026.09')], warnings: [], registry: '2026.11\n', images: '2026.11' })
 test('a version a running VM holds stays, with a warning naming the process, and stays in the registry', retention,
   { registry: ['2026.05', '2026.09', '2026.11'], present: ['2026.05', '2026.09', '2026.11'], held: { '2026.05': [812] } },
-  { status: 'ok', removed: [], warnings: [`kept ${file('2026.05')}: version 2026.05 is in use by pid 812 (qemu-system-x86)`] })
+  { status: 'ok', removed: [], warnings: [`kept ${file('2026.05')}: version 2026.05 is in use by pid 812 (qemu-system-x86)`], images: '2026.05 2026.09 2026.11' })
 test('a holder of another version keeps nothing else', retention,
   { registry: ['2026.05', '2026.09', '2026.11'], present: ['2026.05', '2026.09', '2026.11'], held: { '2026.09': [812] } },
-  { status: 'changed', removed: [rm('2026.05')], warnings: [], registry: '2026.09\n2026.11\n' })
+  { status: 'changed', removed: [rm('2026.05')], warnings: [], registry: '2026.09\n2026.11\n', images: '2026.09 2026.11' })
 test('an expired file already gone leaves the registry, nothing to remove', retention,
   { registry: ['2026.05', '2026.09', '2026.11'], present: ['2026.09', '2026.11'] },
-  { status: 'changed', removed: [], warnings: [], registry: '2026.09\n2026.11\n' })
+  { status: 'changed', removed: [], warnings: [], registry: '2026.09\n2026.11\n', images: '2026.09 2026.11' })
 test('after a rollback to an older version, the newer ones past images_keep go', retention,
   { registry: ['2026.09', '2026.12', '2026.11'], present: ['2026.09', '2026.11', '2026.12'], vars: { images_keep: 1 } },
-  { status: 'changed', removed: [rm('2026.09'), rm('2026.12')], warnings: [], registry: '2026.11\n' })
+  { status: 'changed', removed: [rm('2026.09'), rm('2026.12')], warnings: [], registry: '2026.11\n', images: '2026.11' })
 
 test('retention: check mode says what it would remove, and removes nothing', async (t) => {
   const r = await runTask(vmImage, TASK, roleCase({ registry: ['2026.05', '2026.09', '2026.11'], present: ['2026.05', '2026.09', '2026.11'], check: true }))
@@ -94,6 +97,12 @@ test('retention: check mode says what it would remove, and removes nothing', asy
   t.is(r.changes.length, 2)
   t.true(r.changes[0]!.startsWith(`would run: rm -f -- ${file('2026.05')} `), r.changes[0])
   t.is(r.changes[1], `would update ${REGISTRY}`)
+  t.is(r.state.images, '2026.05 2026.09 2026.11', 'nothing was removed: the record hears of every version')
+})
+
+test('retention: a registry that does not list the current version yet (check mode before the first run) adds it', async (t) => {
+  const r = await runTask(vmImage, TASK, roleCase({ registry: ['2026.09'], present: ['2026.09'], check: true }))
+  t.is(r.state.images, '2026.09 2026.11')
 })
 
 test('retention: when /proc cannot be read, nothing is removed', async (t) => {
