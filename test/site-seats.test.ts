@@ -6,12 +6,12 @@ import { createLab, type SeatLab } from './lab/lab.ts'
 import { makeImage } from './helpers/image.ts'
 import { BIN, cleanUp, parseRecap, ROOT, type Ran } from './helpers/labplay.ts'
 import { seatFingerprint } from './helpers/seat.ts'
+import { SITE_ROLES } from './helpers/site.ts'
 
 // site.yml on five bare Debian 12 seats booted with systemd: every package comes from the lab's mirror,
 // every unit is handled by systemctl, and what the roles leave for boot time happens at a real reboot.
 const SEATS = 5
 const PACKAGES = ['udpcast', 'qemu-utils', 'qemu-system-x86', 'qemu-system-gui', 'samba', 'desktop-file-utils']
-const ROLES = ['kvm-module', 'udpcast', 'vm-image', 'samba-loopback', 'gdm-session']
 // A kernel update as apt leaves it: a newer kernel and its modules on disk, the old one still running.
 const NEW_KERNEL = '99.0.0-1-amd64'
 
@@ -165,7 +165,7 @@ test.serial('after a kernel update on one seat, --stale reruns kvm-module there 
   t.is(stale.code, 0, stale.stdout + stale.stderr)
   for (const seat of seats) {
     const sel = selection(stale, seat)
-    for (const role of ROLES) {
+    for (const role of SITE_ROLES) {
       const selected = seat === updated && role === 'kvm-module'
       t.is(sel.get(role)!.run, selected, `${seat} ${role}: ${sel.get(role)!.reason}`)
     }
