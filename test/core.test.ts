@@ -3,22 +3,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
 import { fingerprint, reportsButChangesNothing } from './helpers/host-state.ts'
-import { BIN, cleanUp, labplay, project } from './helpers/labplay.ts'
+import { BIN, cleanUp, labNoticePlay, labplay, project } from './helpers/labplay.ts'
 
 // The core on five real SSH hosts: parallel run, check mode, idempotence, unreachable, host keys, quoting.
 let lab: Lab
 let dir: string
-const PLAYBOOK = `- name: Lab notice
-  hosts: lab
-  roles:
-    - role: lab-notice
-      vars:
-        room: "{{ lab_room | default('m5') }}"
-`
 
 test.before(async () => {
   lab = await createLab({ hosts: 5 })
-  dir = project({ 'site.yml': PLAYBOOK })
+  dir = project({ 'site.yml': labNoticePlay(`"{{ lab_room | default('m5') }}"`) })
 })
 
 test.after.always(() => cleanUp(lab, dir))

@@ -8,7 +8,7 @@ import { createLab, destroyStaleLabs, type SeatLab } from './lab/lab.ts'
 import { labNamespaces } from './lab/network.ts'
 import { run } from './lab/run.ts'
 import { labFolders, readRecord } from './lab/state.ts'
-import { cleanUp, labplay, project } from './helpers/labplay.ts'
+import { cleanUp, labNoticePlay, labplay, project } from './helpers/labplay.ts'
 
 // Real seats: Debian 12 booted with systemd in nspawn containers, on the lab's bridge, installing from the lab's mirror.
 const SEATS = 3
@@ -34,7 +34,7 @@ test.before(async () => {
   const started = Date.now()
   lab = await createLab({ hosts: SEATS, kind: 'seat' })
   bringUpSeconds = (Date.now() - started) / 1000
-  dir = project({ 'site.yml': '- hosts: lab\n  roles:\n    - role: lab-notice\n      vars: { room: m5 }\n' })
+  dir = project({ 'site.yml': labNoticePlay('m5') })
 })
 
 test.after.always(() => cleanUp(lab, dir))

@@ -5,24 +5,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createLab, type Lab } from './lab/lab.ts'
-import { BIN, cleanUp, labplay, project } from './helpers/labplay.ts'
+import { BIN, cleanUp, labNoticePlay, labplay, project } from './helpers/labplay.ts'
 import { openReport } from './helpers/report-browser.ts'
 
 // End to end: real runs on three lab hosts are recorded, one host goes dark for the second run,
 // and `labplay report` shows exactly that in a browser.
 let lab: Lab
 let dir: string
-const PLAYBOOK = `- name: Lab notice
-  hosts: lab
-  roles:
-    - role: lab-notice
-      vars:
-        room: m5
-`
 
 test.before(async () => {
   lab = await createLab({ hosts: 3 })
-  dir = project({ 'site.yml': PLAYBOOK })
+  dir = project({ 'site.yml': labNoticePlay('m5') })
 })
 
 test.after.always(() => cleanUp(lab, dir))

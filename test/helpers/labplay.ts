@@ -41,6 +41,11 @@ export function project(files: Record<string, string>): string {
   return dir
 }
 
+// The smallest real play: lab-notice on every lab host, for tests of the runner rather than of a role (room is YAML).
+export function labNoticePlay(room: string): string {
+  return `- name: Lab notice\n  hosts: lab\n  roles:\n    - role: lab-notice\n      vars:\n        room: ${room}\n`
+}
+
 // A test file's test.after.always: its lab destroyed (when it came up) and the folders it made removed.
 export async function cleanUp(lab: Lab | undefined, ...dirs: Array<string | undefined>): Promise<void> {
   await lab?.destroy()
