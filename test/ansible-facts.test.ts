@@ -1,11 +1,11 @@
 // Ansible's fact names in labplay's templates, against ansible-core's own setup module on the same lab host
 // (over SSH inside the lab, so nothing else is reached), and a template that needs a fact labplay lacks.
 import test from 'ava'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
-import { BIN } from './helpers/labplay.ts'
+import { BIN, cleanUp } from './helpers/labplay.ts'
 
 let lab: Lab
 let dir: string
@@ -46,10 +46,7 @@ export default defineRole({ name: 'needs-fqdn', defaults: { url: 'https://{{ ans
   writeFileSync(join(dir, 'no-facts.yml'), '- hosts: lab\n  gather_facts: false\n  roles: [fact-names]\n')
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 const env = () => ({ ...process.env, NO_COLOR: '1', HOME: dir, ANSIBLE_NOCOLOR: '1', ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_LOCALHOST_WARNING: 'False' })
 const labplay = (playbook: string) => lab.controller(['node', BIN, playbook, '-i', lab.inventory, '--known-hosts', lab.knownHosts, '--no-records', '--json'], { cwd: dir, env: env(), timeoutMs: 120_000 })

@@ -3,16 +3,15 @@
 // beside the playbook, a vault file made by ansible-vault), the same `inventory --list/--host/--graph`.
 // Every host is ansible_connection=local and no play gathers facts: nothing runs on a host.
 import test from 'ava'
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
-import pLimit from 'p-limit'
 import { Redactor } from '../src/engine/redact.ts'
-import { BIN } from './helpers/labplay.ts'
+import { sideBySide } from './helpers/beside-ansible.ts'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/ansible-project/', import.meta.url))
 const INVENTORIES = fileURLToPath(new URL('./fixtures/inventories/', import.meta.url))
@@ -20,30 +19,7 @@ const SECRETS = ['Sm6-secret-of-physics', 'winrm-never-used', 'inline-m5-admin-p
 const dir = mkdtempSync(join(tmpdir(), 'labplay-ansible-project-'))
 const home = mkdtempSync(join(tmpdir(), 'labplay-ansible-home-'))
 test.after.always(() => [dir, home].forEach((d) => rmSync(d, { recursive: true, force: true })))
-const ENV = { ...process.env, HOME: home, NO_COLOR: '1', ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: 'False', ANSIBLE_DEPRECATION_WARNINGS: 'False', ANSIBLE_RETRY_FILES_ENABLED: 'False' }
-const limit = pLimit(2)
-
-interface Out {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function run(command: string, args: string[], cwd = dir, env: NodeJS.ProcessEnv = ENV): Promise<Out> {
-  return limit(() => new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    const kill = setTimeout(() => child.kill('SIGKILL'), 120_000)
-    child.on('close', (code) => {
-      clearTimeout(kill)
-      resolve({ code: code ?? -1, stdout, stderr })
-    })
-  }))
-}
-const labplay = (args: string[], cwd = dir) => run('node', [BIN, ...args], cwd)
+const { env: ENV, run, labplay } = sideBySide(home, dir)
 
 // The project, with its vault file encrypted by ansible-vault and an inline `!vault` value under another vault id.
 const ready = (async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connectLocal } from '../src/connection/local.ts'
 import { OutputLimitError } from '../src/connection/output-limit.ts'
+import { pgrep } from './helpers/processes.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'labplay-local-'))
 test.after.always(() => rmSync(dir, { recursive: true, force: true }))
@@ -32,14 +33,6 @@ FAKE_SUDO_USER=$user FAKE_SUDO_FLAGS=$flags exec "$@"
 )
 chmodSync(join(dir, 'sudo'), 0o755)
 process.env.PATH = `${dir}:${process.env.PATH}`
-
-function pgrep(pattern: string): string {
-  try {
-    return execFileSync('pgrep', ['-f', pattern]).toString()
-  } catch {
-    return ''
-  }
-}
 
 test('exec runs the command under bash and keeps its output exactly', async (t) => {
   const c = connectLocal('localhost')

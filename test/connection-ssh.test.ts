@@ -12,6 +12,7 @@ import { quote } from 'zx'
 import { connectSsh } from '../src/connection/ssh.ts'
 import { UnreachableError } from '../src/connection/types.ts'
 import type { Connection, SshTarget } from '../src/connection/types.ts'
+import { pgrep } from './helpers/processes.ts'
 
 // Each test gets its own sshd on 127.0.0.1 (own config, host key and log), so tests stay independent.
 interface Sshd {
@@ -179,14 +180,6 @@ async function waitFor(check: () => unknown): Promise<void> {
     } catch (err) {
       if (Date.now() > deadline) throw err
     }
-  }
-}
-
-function pgrep(pattern: string): string {
-  try {
-    return execFileSync('pgrep', ['-f', pattern]).toString()
-  } catch {
-    return ''
   }
 }
 

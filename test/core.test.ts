@@ -1,46 +1,25 @@
 import test from 'ava'
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
-import { BIN, labplay, project } from './helpers/labplay.ts'
+import { fingerprint, reportsButChangesNothing } from './helpers/host-state.ts'
+import { BIN, cleanUp, labNoticePlay, labplay, project } from './helpers/labplay.ts'
 
 // The core on five real SSH hosts: parallel run, check mode, idempotence, unreachable, host keys, quoting.
 let lab: Lab
 let dir: string
-const PLAYBOOK = `- name: Lab notice
-  hosts: lab
-  roles:
-    - role: lab-notice
-      vars:
-        room: "{{ lab_room | default('m5') }}"
-`
 
 test.before(async () => {
   lab = await createLab({ hosts: 5 })
-  dir = project({ 'site.yml': PLAYBOOK })
+  dir = project({ 'site.yml': labNoticePlay(`"{{ lab_room | default('m5') }}"`) })
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
-
-// Every path's type, mode, owners, size, mtime (ns) and link target: any write or chmod shows.
-const STATE = `find /etc /srv /usr/local -xdev -printf '%p %y %m %U %G %s %T@ %l\\n' 2>/dev/null | sort | sha256sum`
-
-async function stateOf(host: string): Promise<string> {
-  const out = await lab.exec(host, STATE)
-  return out.stdout
-}
+test.after.always(() => cleanUp(lab, dir))
 
 test.serial('check mode on fresh hosts reports changes and changes nothing', async (t) => {
-  const before = await Promise.all(lab.hosts.map((h) => stateOf(h.name)))
-  const ran = await labplay(lab, [join(dir, 'site.yml'), '-C'], { cwd: dir })
-  t.is(ran.code, 0, ran.stdout + ran.stderr)
+  const hosts = lab.hosts.map((h) => h.name)
+  const ran = await reportsButChangesNothing(t, lab, hosts, fingerprint(['/etc', '/srv', '/usr/local']), () => labplay(lab, [join(dir, 'site.yml'), '-C'], { cwd: dir }))
   t.is(ran.recap.size, 5)
-  for (const h of lab.hosts) t.true(ran.recap.get(h.name)!.changed > 0, `${h.name} reports would-change`)
-  const after = await Promise.all(lab.hosts.map((h) => stateOf(h.name)))
-  t.deepEqual(after, before)
 })
 
 test.serial('a parallel run configures every host, a second run changes nothing', async (t) => {

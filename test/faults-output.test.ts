@@ -1,8 +1,7 @@
 import test from 'ava'
-import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
-import { BIN, labplay } from './helpers/labplay.ts'
+import { BIN, cleanUp, labplay } from './helpers/labplay.ts'
 import { hugeUname, manyKernels, peakRssEnv, peakRssMb, stillRunning } from './fixtures/faults/hostile-seats.ts'
 import { faultProject, playbook, shown } from './fixtures/faults/run.ts'
 
@@ -18,10 +17,7 @@ test.before(async () => {
   lab = await createLab({ hosts: 8 })
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, ...dirs))
 
 test.serial('3 seats printing 1 GiB on one line, one running yes, a 300 MB fact and megabyte facts: the others finish, the run is recorded, the controller peaks under 300 MB', async (t) => {
   const [stdout, stream, stderr, yes, bigFact, manyFacts, ...healthy] = lab.hosts.map((h) => h.name) as [string, string, string, string, string, string, ...string[]]

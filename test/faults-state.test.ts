@@ -1,8 +1,8 @@
 import test from 'ava'
 import { createHash } from 'node:crypto'
-import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
+import { cleanUp } from './helpers/labplay.ts'
 import { BIG_FILES, bigContent } from './fixtures/faults/roles/bigfiles/index.ts'
 import { faultProject, labplayRun, playbook, retryHosts, shown, startLabplay, waitFor } from './fixtures/faults/run.ts'
 
@@ -17,8 +17,7 @@ test.before(async () => {
 
 test.after.always(async () => {
   if (lab) await Promise.all(lab.hosts.map((h) => lab.exec(h.name, 'umount /etc/labplay 2>/dev/null; true')))
-  await lab?.destroy()
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  await cleanUp(lab, ...dirs)
 })
 
 function newProject(site: string, files: Record<string, string> = {}): string {

@@ -1,10 +1,10 @@
 import test from 'ava'
 import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
 import { labplayRun, retryHosts, shown, startLabplay, waitFor } from './fixtures/faults/run.ts'
-import { project } from './helpers/labplay.ts'
+import { cleanUp, project } from './helpers/labplay.ts'
 
 // Ctrl-C in the middle of a multicast: no host takes a half image (final path absent or right),
 // no udp-sender/udp-receiver is left anywhere, the retry file lists the hosts, -l @retry finishes.
@@ -26,10 +26,7 @@ test.before(async () => {
   writeFileSync(join(dir, 'site.yml'), `- name: Image\n  hosts: lab\n  roles:\n    - udpcast\n`)
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 async function sh(host: string, command: string): Promise<string> {
   return (await lab.exec(host, command, { timeoutMs: 60_000 })).stdout

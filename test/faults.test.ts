@@ -1,10 +1,10 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
-import { ROOT } from './helpers/labplay.ts'
-import { faultProject, labplayRun, playbook, retryHosts, shown, startLabplay, waitFor } from './fixtures/faults/run.ts'
+import { cleanUp, ROOT } from './helpers/labplay.ts'
+import { faultProject, labplayRun, playbook, retryHosts, shown, startLabplay, type Timed, waitFor } from './fixtures/faults/run.ts'
 
 // Network and connection faults on five real SSH hosts: one host breaks, the others finish, the recap,
 // exit code and retry file tell the truth, and a rerun with -l @retry finishes the job.
@@ -15,10 +15,7 @@ test.before(async () => {
   lab = await createLab({ hosts: 5 })
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, ...dirs))
 
 // A fresh project per case (its own retry file), running the `slow` fixture role.
 function slowProject(vars: Record<string, unknown>): string {
@@ -42,8 +39,8 @@ async function linkUp(host: string): Promise<void> {
     (await lab.controller(['bash', '-c', `exec 3<>/dev/tcp/${address}/22`], { timeoutMs: 5_000 })).code === 0)
 }
 
-// What each case checks at the end: the victim alone is in the retry file, the others are done.
-async function othersFinished(t: { is: (a: unknown, b: unknown, m?: string) => void }, victim: string, stamp: string, ran: { recap: Map<string, { unreachable: number; failed: number; changed: number }> }) {
+// What each case checks at the end: the others are done.
+async function othersFinished(t: ExecutionContext, victim: string, stamp: string, ran: Timed) {
   for (const h of others(victim)) {
     t.is(ran.recap.get(h)?.unreachable, 0, `${h} reachable`)
     t.is(ran.recap.get(h)?.failed, 0, `${h} not failed`)
@@ -51,8 +48,18 @@ async function othersFinished(t: { is: (a: unknown, b: unknown, m?: string) => v
   }
 }
 
+// What each case of a host that cannot be reached checks: exit 4, the victim unreachable (not failed) and the
+// output saying why, the others done, the victim alone in the retry file.
+async function victimAloneUnreachable(t: ExecutionContext, dir: string, victim: string, stamp: string, ran: Timed, why: RegExp) {
+  t.is(ran.code, 4, shown(ran))
+  t.like(ran.recap.get(victim), { unreachable: 1, failed: 0 })
+  t.regex(ran.stdout + ran.stderr, why)
+  await othersFinished(t, victim, stamp, ran)
+  t.deepEqual(retryHosts(dir), [victim])
+}
+
 // The rerun an admin would type: -l @site.retry, after the fault is gone; only the victim runs and finishes.
-async function rerunRetry(t: { is: (a: unknown, b: unknown, m?: string) => void; deepEqual: (a: unknown, b: unknown, m?: string) => void }, dir: string, victim: string, stamp: string, extra: string[] = []) {
+async function rerunRetry(t: ExecutionContext, dir: string, victim: string, stamp: string, extra: string[] = []) {
   const rerun = await labplayRun(lab, [join(dir, 'site.yml'), '-T', '5', '-l', `@${join(dir, 'site.retry')}`, ...extra], { cwd: dir })
   t.is(rerun.code, 0, shown(rerun))
   t.deepEqual([...rerun.recap.keys()], [victim])
@@ -66,13 +73,10 @@ test.serial('a host whose link is down before the run: connect timeout (-T 2), u
   await lab.exec(victim, 'ip link set eth0 down')
   try {
     const ran = await labplayRun(lab, [join(dir, 'site.yml'), '-T', '2'], { cwd: dir })
-    t.is(ran.code, 4, shown(ran))
-    t.like(ran.recap.get(victim), { unreachable: 1, failed: 0, changed: 0 })
-    t.regex(ran.stdout + ran.stderr, new RegExp(`${victim}.*connect timeout after 2s`))
+    await victimAloneUnreachable(t, dir, victim, 'down-before', ran, new RegExp(`${victim}.*connect timeout after 2s`))
+    t.is(ran.recap.get(victim)?.changed, 0)
     t.true(ran.ms < 15_000, `bounded by -T: took ${Math.round(ran.ms)} ms`)
-    await othersFinished(t, victim, 'down-before', ran)
     t.is(await mark(victim, 'before'), '', 'nothing ran on the unreachable host')
-    t.deepEqual(retryHosts(dir), [victim])
   } finally {
     await linkUp(victim)
   }
@@ -88,14 +92,10 @@ test.serial('a host whose sshd is killed mid-task (with its sessions): unreachab
     await waitFor(`${victim} is in its slow step`, async () => (await lab.exec(victim, 'pgrep -fx "sleep 41"')).code === 0)
     await lab.stopSsh(victim)
     const ran = await running.done
-    t.is(ran.code, 4, shown(ran))
-    t.like(ran.recap.get(victim), { unreachable: 1, failed: 0 })
-    t.regex(ran.stdout + ran.stderr, new RegExp(`unreachable: \\[${victim}\\]`))
+    await victimAloneUnreachable(t, dir, victim, 'sshd-killed', ran, new RegExp(`unreachable: \\[${victim}\\]`))
     t.true(ran.ms < 30_000, `a dropped connection is noticed at once: took ${Math.round(ran.ms)} ms`)
-    await othersFinished(t, victim, 'sshd-killed', ran)
     t.is(await mark(victim, 'before'), `${victim} sshd-killed\n`)
     t.is(await mark(victim, 'after'), untouched, 'the victim did not go past the broken step')
-    t.deepEqual(retryHosts(dir), [victim])
   } finally {
     await running.done
     await lab.exec(victim, 'pkill -fx "sleep 41"; true')
@@ -181,12 +181,8 @@ test.serial('a host that accepts TCP but never answers SSH: unreachable after -T
   await lab.exec(victim, 'pkill -STOP -x sshd')
   try {
     const ran = await labplayRun(lab, [join(dir, 'site.yml'), '-T', '2'], { cwd: dir })
-    t.is(ran.code, 4, shown(ran))
-    t.like(ran.recap.get(victim), { unreachable: 1, failed: 0 })
-    t.regex(ran.stdout + ran.stderr, new RegExp(`${victim}.*connect timeout after 2s`))
+    await victimAloneUnreachable(t, dir, victim, 'silent', ran, new RegExp(`${victim}.*connect timeout after 2s`))
     t.true(ran.ms >= 2_000 && ran.ms < 15_000, `unreachable after -T 2: ${Math.round(ran.ms)} ms`)
-    await othersFinished(t, victim, 'silent', ran)
-    t.deepEqual(retryHosts(dir), [victim])
     // The documented default: 10 s when -T is not given.
     const help = await labplayRun(lab, ['--help'], { cwd: dir })
     t.regex(help.stdout, /-T, --timeout SECONDS\s+ssh connect timeout \(default 10\)/)
@@ -210,12 +206,8 @@ test.serial('a wrong key (authentication failure) refuses that host, clearly, an
     line.startsWith(`${victim} `) ? line.replace(/ansible_ssh_private_key_file=\S+/, `ansible_ssh_private_key_file=${stranger}`) : line).join('\n'))
   const untouched = await mark(victim, 'after')
   const ran = await labplayRun(lab, [join(dir, 'site.yml'), '-T', '5'], { cwd: dir, inventory })
-  t.is(ran.code, 4, shown(ran))
-  t.like(ran.recap.get(victim), { unreachable: 1, failed: 0 })
-  t.regex(ran.stdout + ran.stderr, new RegExp(`${victim}.*authentication failed for root@`))
-  await othersFinished(t, victim, 'wrong-key', ran)
+  await victimAloneUnreachable(t, dir, victim, 'wrong-key', ran, new RegExp(`${victim}.*authentication failed for root@`))
   t.is(await mark(victim, 'after'), untouched, 'nothing ran on the refused host')
-  t.deepEqual(retryHosts(dir), [victim])
   await rerunRetry(t, dir, victim, 'wrong-key')
 })
 
@@ -225,12 +217,8 @@ test.serial('a changed host key refuses that host by default, even on -l @retry,
   await lab.regenerateHostKey(victim)
   const untouched = await mark(victim, 'after')
   const ran = await labplayRun(lab, [join(dir, 'site.yml'), '-T', '5'], { cwd: dir })
-  t.is(ran.code, 4, shown(ran))
-  t.like(ran.recap.get(victim), { unreachable: 1, failed: 0 })
-  t.regex(ran.stdout + ran.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED.*known_hosts:\d+/)
-  await othersFinished(t, victim, 'host-key', ran)
+  await victimAloneUnreachable(t, dir, victim, 'host-key', ran, /REMOTE HOST IDENTIFICATION HAS CHANGED.*known_hosts:\d+/)
   t.is(await mark(victim, 'after'), untouched, 'nothing ran on the refused host')
-  t.deepEqual(retryHosts(dir), [victim])
   const again = await labplayRun(lab, [join(dir, 'site.yml'), '-T', '5', '-l', `@${join(dir, 'site.retry')}`], { cwd: dir })
   t.is(again.code, 4, 'still refused: a retry never trusts a changed key')
   t.deepEqual(retryHosts(dir), [victim])

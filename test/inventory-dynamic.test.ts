@@ -3,43 +3,25 @@
 // against `ansible-inventory --list`, `--list-hosts` against ansible-playbook's. Nothing runs on a host but
 // the facts read of local hosts (read-only).
 import test from 'ava'
-import { spawn } from 'node:child_process'
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import pLimit from 'p-limit'
 import { InputError } from '../src/errors.ts'
 import { loadInventory } from '../src/inventory/index.ts'
-import { BIN } from './helpers/labplay.ts'
+import { sideBySide } from './helpers/beside-ansible.ts'
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/inventories-dynamic/', import.meta.url))
 const home = mkdtempSync(join(tmpdir(), 'labplay-dyninv-'))
 test.after.always(() => rmSync(home, { recursive: true, force: true }))
-const ENV = { ...process.env, HOME: home, NO_COLOR: '1', ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: 'False', ANSIBLE_DEPRECATION_WARNINGS: 'False', ANSIBLE_RETRY_FILES_ENABLED: 'False' }
-const limit = pLimit(2)
-
-function run(command: string, args: string[], cwd = FIXTURES): Promise<{ code: number; stdout: string; stderr: string }> {
-  return limit(() => new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env: ENV })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    const kill = setTimeout(() => child.kill('SIGKILL'), 120_000)
-    child.on('close', (code) => {
-      clearTimeout(kill)
-      resolve({ code: code ?? -1, stdout, stderr })
-    })
-  }))
-}
+const { run, labplay } = sideBySide(home, FIXTURES)
 
 const SOURCES = ['script/cmdb.sh', 'script/legacy.sh', 'constructed', 'generator.yml', 'mixed/hosts.ini', 'script/cmdb.sh,mixed/hosts.ini']
 
 for (const source of SOURCES) {
   test(`labplay inventory --list prints what ansible-inventory --list prints: ${source}`, async (t) => {
     const args = source.split(',').flatMap((s) => ['-i', s])
-    const [ours, theirs] = await Promise.all([run('node', [BIN, 'inventory', '--list', ...args]), run('ansible-inventory', ['--list', ...args])])
+    const [ours, theirs] = await Promise.all([labplay(['inventory', '--list', ...args]), run('ansible-inventory', ['--list', ...args])])
     t.is(ours.code, 0, ours.stderr)
     t.is(theirs.code, 0, theirs.stderr)
     t.deepEqual(JSON.parse(ours.stdout), JSON.parse(theirs.stdout))
@@ -51,7 +33,7 @@ test('a WinRM room and network switches stay listed and selectable: --list-hosts
   writeFileSync(join(dir, 'site.yml'), '- hosts: all\n  gather_facts: false\n  roles: []\n')
   for (const args of [['-l', 'linux-room'], ['-l', 'windows-room'], [], ['-l', 'building:!switches']]) {
     const all = ['site.yml', '-i', join(FIXTURES, 'mixed/hosts.ini'), '--list-hosts', ...args]
-    const [ours, theirs] = await Promise.all([run('node', [BIN, ...all], dir), run('ansible-playbook', all, dir)])
+    const [ours, theirs] = await Promise.all([labplay(all, dir), run('ansible-playbook', all, dir)])
     t.is(ours.code, 0, ours.stderr)
     const hosts = (out: string) => out.split('\n').filter((l) => /^\s{6}\S/.test(l)).map((l) => l.trim())
     // ansible-playbook lists a play's hosts in hash order: compare the sets.
@@ -64,7 +46,7 @@ test('a run that reaches a WinRM host fails that host with the reason; the other
   const dir = mkdtempSync(join(home, 'run-'))
   writeFileSync(join(dir, 'hosts'), '[linux]\nseat-a ansible_connection=local\n\n[windows]\nw-01 ansible_connection=winrm ansible_winrm_password=never-shown\n')
   writeFileSync(join(dir, 'site.yml'), '- hosts: all\n  gather_facts: true\n  roles: []\n')
-  const out = await run('node', [BIN, 'site.yml', '-i', 'hosts', '--no-records'], dir)
+  const out = await labplay(['site.yml', '-i', 'hosts', '--no-records'], dir)
   t.is(out.code, 4, out.stdout + out.stderr)
   t.regex(out.stdout + out.stderr, /w-01: ansible_connection 'winrm' is not one labplay drives/)
   t.regex(out.stdout, /seat-a\s+: ok=\d+\s+changed=0\s+unreachable=0\s+failed=0/)

@@ -1,8 +1,8 @@
 import test from 'ava'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
-import { BIN, project } from './helpers/labplay.ts'
+import { BIN, cleanUp, project } from './helpers/labplay.ts'
 
 // known_hosts shared by concurrent labplay runs (an admin's terminal and a cron job, several rooms at
 // once): every run accepts the new keys and the file ends with exactly one line per host.
@@ -16,10 +16,7 @@ test.before(async () => {
   dir = project({ 'site.yml': '- hosts: lab\n  roles: [lab-notice]\n' })
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 test(`${PROCESSES} runs at once accepting the same new host keys leave one line per host, in each of ${ROUNDS} rounds`, async (t) => {
   const names = lab.hosts.map((h) => h.address)

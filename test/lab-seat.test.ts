@@ -1,5 +1,5 @@
 import test from 'ava'
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cgroupPids } from './lab/cgroup.ts'
 import { INOTIFY_PER_SEAT } from './lab/inotify.ts'
@@ -8,7 +8,7 @@ import { createLab, destroyStaleLabs, type SeatLab } from './lab/lab.ts'
 import { labNamespaces } from './lab/network.ts'
 import { run } from './lab/run.ts'
 import { labFolders, readRecord } from './lab/state.ts'
-import { labplay, project } from './helpers/labplay.ts'
+import { cleanUp, labNoticePlay, labplay, project } from './helpers/labplay.ts'
 
 // Real seats: Debian 12 booted with systemd in nspawn containers, on the lab's bridge, installing from the lab's mirror.
 const SEATS = 3
@@ -34,13 +34,10 @@ test.before(async () => {
   const started = Date.now()
   lab = await createLab({ hosts: SEATS, kind: 'seat' })
   bringUpSeconds = (Date.now() - started) / 1000
-  dir = project({ 'site.yml': '- hosts: lab\n  roles:\n    - role: lab-notice\n      vars: { room: m5 }\n' })
+  dir = project({ 'site.yml': labNoticePlay('m5') })
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 const ssh = (address: string, command: string, checking = 'accept-new', timeoutMs = 30_000) =>
   lab.controller(['ssh', '-F', '/dev/null', '-i', lab.privateKey, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5',

@@ -1,9 +1,9 @@
 import test from 'ava'
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
 import { makeImage } from './helpers/image.ts'
-import { labplay, project } from './helpers/labplay.ts'
+import { cleanUp, labplay, project } from './helpers/labplay.ts'
 
 // labvm with kvm-module's probe, on a lab host sharing this machine's KVM: kvm_pvm, which opens /dev/kvm and
 // starts QEMU but runs no guest (LAB-NOTES). The session must start under TCG with a warning, not hang under KVM,
@@ -72,10 +72,7 @@ test.afterEach.always(async () => {
   for (const pid of started.splice(0)) await lab.exec(host, `kill -TERM ${pid} 2>/dev/null`)
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 let first: Session
 

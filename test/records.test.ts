@@ -1,9 +1,9 @@
 import test from 'ava'
 import Database from 'better-sqlite3'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
-import { BIN, labplay } from './helpers/labplay.ts'
+import { BIN, cleanUp, labplay } from './helpers/labplay.ts'
 import { faultProject, shown, startLabplay, waitFor } from './fixtures/faults/run.ts'
 
 // The run record on three real hosts: a run with a failing host, then history and show; facts and
@@ -43,10 +43,7 @@ test.before(async () => {
   process.env.LABPLAY_RECORDS = records
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 const env = () => ({ LABPLAY_RECORDS: records })
 const cli = (args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) => lab.controller(['node', BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env(), ...opts.env }, timeoutMs: 30_000 })

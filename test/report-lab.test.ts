@@ -1,34 +1,24 @@
 import test from 'ava'
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createLab, type Lab } from './lab/lab.ts'
-import { BIN, labplay, project } from './helpers/labplay.ts'
+import { BIN, cleanUp, labNoticePlay, labplay, project } from './helpers/labplay.ts'
 import { openReport } from './helpers/report-browser.ts'
 
 // End to end: real runs on three lab hosts are recorded, one host goes dark for the second run,
 // and `labplay report` shows exactly that in a browser.
 let lab: Lab
 let dir: string
-const PLAYBOOK = `- name: Lab notice
-  hosts: lab
-  roles:
-    - role: lab-notice
-      vars:
-        room: m5
-`
 
 test.before(async () => {
   lab = await createLab({ hosts: 3 })
-  dir = project({ 'site.yml': PLAYBOOK })
+  dir = project({ 'site.yml': labNoticePlay('m5') })
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 test('two recorded runs, one host down the second time: the report shows it unreachable and the others ok', async (t) => {
   const records = join(dir, 'runs.db')

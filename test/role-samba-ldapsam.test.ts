@@ -1,10 +1,10 @@
 import test from 'ava'
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab, type LabHost } from './lab/lab.ts'
 import { directoryConnections, localAccount, startDirectory, type Directory, type DirectoryConnection, type Student } from './lab/directory.ts'
-import { labplay, project, type Ran } from './helpers/labplay.ts'
+import { cleanUp, labplay, project, type Ran } from './helpers/labplay.ts'
 
 // samba-loopback with the campus directory: slapd on one lab host, two seats whose Samba checks the
 // students' passwords against it over the lab network (plain LDAP, then StartTLS with the lab CA).
@@ -44,10 +44,7 @@ test.before(async () => {
   writeVars('campus.json', {})
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 function writeVars(name: string, over: Record<string, unknown>): string {
   writeFileSync(join(dir, name), JSON.stringify({

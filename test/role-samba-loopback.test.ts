@@ -1,8 +1,7 @@
 import test from 'ava'
-import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab, type LabHost } from './lab/lab.ts'
-import { labplay, project } from './helpers/labplay.ts'
+import { cleanUp, labplay, project } from './helpers/labplay.ts'
 
 // samba-loopback on real hosts: A runs the role, B is a neighbour on the same LAN that must not get in.
 let lab: Lab
@@ -22,10 +21,7 @@ test.before(async () => {
   dir = project({ 'site.yml': PLAYBOOK })
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 const play = (...args: string[]) => labplay(lab, [join(dir, 'site.yml'), '-l', a.name, ...args], { cwd: dir })
 

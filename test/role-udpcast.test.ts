@@ -1,10 +1,10 @@
 import test from 'ava'
 import { createHash, randomBytes } from 'node:crypto'
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createLab, type Lab } from './lab/lab.ts'
-import { labplay, project, type Ran } from './helpers/labplay.ts'
+import { cleanUp, labplay, project, type Ran } from './helpers/labplay.ts'
 
 // The udpcast role on six real hosts: one multicast stream, verified copies, a retry round, no leftovers.
 let lab: Lab
@@ -29,35 +29,26 @@ test.before(async () => {
   chmodSync(join(dir, 'bin/udp-sender'), 0o755)
   writeFileSync(join(dir, 'sender.log'), '')
   // The last host already holds the right copy.
-  await must(names[5]!, `mkdir -p /srv/labplay/images && cat > ${FINAL}`, IMAGE)
+  await lab.must(names[5]!, `mkdir -p /srv/labplay/images && cat > ${FINAL}`, { input: IMAGE })
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 const run = (args: string[] = []): Promise<Ran> =>
   labplay(lab, [join(dir, 'site.yml'), ...args], { cwd: dir, env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}` } })
-
-async function must(host: string, command: string, input?: Buffer): Promise<string> {
-  const r = await lab.exec(host, command, { input, timeoutMs: 60_000 })
-  if (r.code !== 0) throw new Error(`${host}: ${command}: exit ${r.code}: ${r.stderr}`)
-  return r.stdout
-}
 
 // The room's ports: udpcast_portbase 9000 and 5 pairs (the role's defaults); the pair a sender used.
 const RANGE = [9000, 9002, 9004, 9006, 9008]
 const portOf = (senderArgs: string) => Number(/--portbase (\d+)/.exec(senderArgs)?.[1])
 const senders = (): string[] => readFileSync(join(dir, 'sender.log'), 'utf8').split('\n').filter(Boolean)
-const sumOf = (host: string) => must(host, `sha256sum < ${FINAL} 2>/dev/null || true`)
-const inode = (host: string) => must(host, `stat -c '%i %.9Y' ${FINAL}`)
+const sumOf = (host: string) => lab.must(host, `sha256sum < ${FINAL} 2>/dev/null || true`)
+const inode = (host: string) => lab.must(host, `stat -c '%i %.9Y' ${FINAL}`)
 
 // No .part (nor its checksum stamp) on any host, no udpcast process on the hosts or in the controller namespace.
 async function clean(t: { deepEqual: (a: unknown, b: unknown, m?: string) => void }): Promise<void> {
   for (const h of names) {
-    t.deepEqual(await must(h, 'ls -a /srv/labplay/images 2>/dev/null | grep part || true'), '', `${h}: .part left`)
-    t.deepEqual(await must(h, 'pgrep -a udp- || true'), '', `${h}: udpcast process left`)
+    t.deepEqual(await lab.must(h, 'ls -a /srv/labplay/images 2>/dev/null | grep part || true'), '', `${h}: .part left`)
+    t.deepEqual(await lab.must(h, 'pgrep -a udp- || true'), '', `${h}: udpcast process left`)
   }
   const pids = (await lab.controller(['ip', 'netns', 'pids', lab.controllerNs])).stdout.split('\n').filter(Boolean)
   const comms = pids.map((p) => { try { return readFileSync(`/proc/${p}/comm`, 'utf8').trim() } catch { return '' } })
@@ -71,7 +62,7 @@ test.serial('check mode on fresh hosts lists who would receive and changes nothi
   for (const h of names.slice(0, 5)) {
     t.is(ran.recap.get(h)!.changed, 1, h)
     t.regex(ran.stdout, new RegExp(`changed: \\[${h}\\] .*would receive 24\\.0 MB by multicast from the controller`))
-    t.is(await must(h, 'ls /srv/labplay 2>&1 || true'), 'ls: cannot access \'/srv/labplay\': No such file or directory\n')
+    t.is(await lab.must(h, 'ls /srv/labplay 2>&1 || true'), 'ls: cannot access \'/srv/labplay\': No such file or directory\n')
   }
   t.is(ran.recap.get(names[5]!)!.changed, 0)
   t.is(await inode(names[5]!), before)
@@ -107,12 +98,12 @@ test.serial('a second run changes nothing and starts no sender', async (t) => {
 
 test.serial('a receiver killed mid-transfer ends in a retry round, then the host is right', async (t) => {
   const [a, b, c] = names
-  await Promise.all([a, b, c].map((h) => must(h!, `rm -f ${FINAL}`)))
+  await Promise.all([a, b, c].map((h) => lab.must(h!, `rm -f ${FINAL}`)))
   const started = Date.now()
   const running = run(['-e', JSON.stringify({ udpcast_max_bitrate: '40m', udpcast_unicast_single: false })])
   let killed = false
   for (let i = 0; i < 400 && !killed; i++) {
-    const size = Number((await must(b!, `stat -c %s ${FINAL}.part 2>/dev/null || echo 0`)).trim())
+    const size = Number((await lab.must(b!, `stat -c %s ${FINAL}.part 2>/dev/null || echo 0`)).trim())
     if (size > 4_000_000) killed = (await lab.exec(b!, 'pkill -KILL -x udp-receiver')).code === 0
     else await sleep(50)
   }
@@ -132,7 +123,7 @@ test.serial('a receiver killed mid-transfer ends in a retry round, then the host
 
 test.serial('a single target gets a plain copy over its ssh connection', async (t) => {
   const h = names[3]!
-  await must(h, `echo wrong > ${FINAL}`)
+  await lab.must(h, `echo wrong > ${FINAL}`)
   const before = senders().length
   const ran = await run()
   t.is(ran.code, 0, ran.stdout + ran.stderr)
@@ -144,7 +135,7 @@ test.serial('a single target gets a plain copy over its ssh connection', async (
 
 test.serial('a host of the play can be the sender', async (t) => {
   const [a, b] = names
-  await Promise.all([a, b].map((h) => must(h!, `rm -f ${FINAL}`)))
+  await Promise.all([a, b].map((h) => lab.must(h!, `rm -f ${FINAL}`)))
   const before = senders().length
   const ran = await run(['-e', JSON.stringify({ udpcast_sender_host: names[5], image: manifest(FINAL) })])
   t.is(ran.code, 0, ran.stdout + ran.stderr)
@@ -160,7 +151,7 @@ test.serial('a bad manifest, a wrong source and an unknown sender host fail clea
   const badSha = await run(['-e', JSON.stringify({ image: { ...manifest('/nowhere'), sha256: 'abc' } })])
   t.is(badSha.code, 2)
   t.regex(badSha.stdout, /failed: \[.*\] udpcast : the manifest is valid.* => image\.sha256: expected 64 hex digits, got "abc"/)
-  await must(names[0]!, `rm -f ${FINAL}`)
+  await lab.must(names[0]!, `rm -f ${FINAL}`)
   const noSource = await run(['-e', JSON.stringify({ image: manifest(join(dir, 'missing.qcow2')) })])
   t.is(noSource.code, 2)
   t.regex(noSource.stdout, new RegExp(`failed: \\[${names[0]}\\] .* => image\\.source .*missing\\.qcow2 does not exist on the controller`))

@@ -1,11 +1,11 @@
 import test, { type ExecutionContext } from 'ava'
 import Database from 'better-sqlite3'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { once } from 'node:events'
 import { createLab, type Lab } from './lab/lab.ts'
-import { BIN, ROOT } from './helpers/labplay.ts'
+import { BIN, cleanUp, ROOT } from './helpers/labplay.ts'
 import { inTmux, type PaneResult } from './helpers/tmux.ts'
 import { faultProject, labplayRun, shown, waitFor } from './fixtures/faults/run.ts'
 
@@ -43,14 +43,10 @@ test.before(async () => {
   lab = await createLab({ hosts: 3 })
   ;[hostile, clean, impostor] = lab.hosts.map((h) => h.name) as [string, string, string]
   payload = hostilePayload(hostile)
-  const must = async (host: string, command: string, input?: string) => {
-    const r = await lab.exec(host, command, { input })
-    if (r.code !== 0) throw new Error(`${host}: ${command}: ${r.stderr}`)
-  }
-  await must(hostile, 'cat > /etc/labplay-motd', payload)
-  await must(hostile, `rm -f /etc/os-release && printf 'ID=debian\\nPRETTY_NAME="Debian \\033]0;${TITLE}\\007\\033[2J"\\n' > /etc/os-release`)
-  await must(hostile, `printf 'seat\\033]0;${TITLE}\\007' > /proc/sys/kernel/hostname`)
-  await must(clean, 'echo welcome > /etc/labplay-motd')
+  await lab.must(hostile, 'cat > /etc/labplay-motd', { input: payload })
+  await lab.must(hostile, `rm -f /etc/os-release && printf 'ID=debian\\nPRETTY_NAME="Debian \\033]0;${TITLE}\\007\\033[2J"\\n' > /etc/os-release`)
+  await lab.must(hostile, `printf 'seat\\033]0;${TITLE}\\007' > /proc/sys/kernel/hostname`)
+  await lab.must(clean, 'echo welcome > /etc/labplay-motd')
   const h3 = lab.hosts[2]!
   await lab.stopSsh(impostor)
   fake = spawn('ip', ['netns', 'exec', h3.ns, 'node', join(ROOT, 'test/fixtures/hostile/fake-sshd.mjs'), h3.address, '22', JSON.stringify(payload)], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -66,15 +62,13 @@ test.after.always(async () => {
     fake.kill('SIGTERM')
     await Promise.race([once(fake, 'exit'), new Promise((r) => setTimeout(r, 3000))])
   }
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
+  await cleanUp(lab, dir)
 })
 
 // Every run finds the seats' config as the seats left it: the hostile one's is the payload, so a diff shows it.
 async function resetConf(): Promise<void> {
   for (const [host, command] of [[hostile, 'cp /etc/labplay-motd /etc/labplay-hostile.conf'], [clean, 'echo old > /etc/labplay-hostile.conf']] as const) {
-    const r = await lab.exec(host, command)
-    if (r.code !== 0) throw new Error(`${host}: ${command}: ${r.stderr}`)
+    await lab.must(host, command)
   }
 }
 

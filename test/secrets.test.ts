@@ -1,9 +1,9 @@
 import test from 'ava'
 import Database from 'better-sqlite3'
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
-import { BIN } from './helpers/labplay.ts'
+import { BIN, cleanUp } from './helpers/labplay.ts'
 import { faultProject, labplayRun, playbook, shown, type Timed } from './fixtures/faults/run.ts'
 
 // Secrets never show: the become password (-K) and variables marked secret by their name
@@ -27,10 +27,7 @@ test.before(async () => {
   if (setup.code !== 0) throw new Error(setup.stderr)
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, ...dirs))
 
 function secretProject(): string {
   const dir = faultProject({

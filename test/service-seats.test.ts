@@ -1,8 +1,8 @@
 import test from 'ava'
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdirSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type SeatLab } from './lab/lab.ts'
-import { labplay, project, ROOT, type Ran } from './helpers/labplay.ts'
+import { cleanUp, labplay, project, ROOT, type Ran } from './helpers/labplay.ts'
 
 // Every systemd branch of h.service, through labplay over SSH on a seat booted with systemd, on a unit
 // of the test's own; the boot state is checked by rebooting the seat.
@@ -30,10 +30,7 @@ test.before(async () => {
   if (r.code !== 0) throw new Error(r.stderr)
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 interface Asked { state?: string; enabled?: boolean; masked?: boolean; unit?: string }
 

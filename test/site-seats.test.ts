@@ -1,17 +1,17 @@
 import test from 'ava'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLab, type SeatLab } from './lab/lab.ts'
 import { makeImage } from './helpers/image.ts'
-import { BIN, parseRecap, ROOT, type Ran } from './helpers/labplay.ts'
+import { BIN, cleanUp, parseRecap, ROOT, type Ran } from './helpers/labplay.ts'
 import { seatFingerprint } from './helpers/seat.ts'
+import { SITE_ROLES } from './helpers/site.ts'
 
 // site.yml on five bare Debian 12 seats booted with systemd: every package comes from the lab's mirror,
 // every unit is handled by systemctl, and what the roles leave for boot time happens at a real reboot.
 const SEATS = 5
 const PACKAGES = ['udpcast', 'qemu-utils', 'qemu-system-x86', 'qemu-system-gui', 'samba', 'desktop-file-utils']
-const ROLES = ['kvm-module', 'udpcast', 'vm-image', 'samba-loopback', 'gdm-session']
 // A kernel update as apt leaves it: a newer kernel and its modules on disk, the old one still running.
 const NEW_KERNEL = '99.0.0-1-amd64'
 
@@ -39,10 +39,7 @@ test.before(async () => {
   writeFileSync(join(dir, 'site.yml'), readFileSync(join(ROOT, 'playbooks/site.yml')))
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 let runs = 0
 // The real site.yml (copied, so its retry file lands here), the campus inventory's m5 narrowed to these seats.
@@ -59,20 +56,14 @@ async function site(...args: string[]): Promise<Ran & { json: Json; seconds: num
 const jsonHost = (ran: { json: Json }, host: string) => ran.json.hosts.find((h) => h.host === host)!
 const selection = (ran: { json: Json }, host: string) => new Map((jsonHost(ran, host).selection ?? []).map((s) => [s.role, s]))
 
-async function on(host: string, command: string): Promise<string> {
-  const r = await lab.exec(host, command)
-  if (r.code !== 0) throw new Error(`${host}: ${command}: exit ${r.code}: ${r.stderr}`)
-  return r.stdout
-}
-
 // Listening sockets inside the seat as "proto address:port", the seat's own sshd left out.
-const listeners = async (host: string): Promise<string[]> => (await on(host, 'ss -Hltun')).split('\n').filter(Boolean)
+const listeners = async (host: string): Promise<string[]> => (await lab.must(host, 'ss -Hltun')).split('\n').filter(Boolean)
   .map((line) => { const f = line.trim().split(/\s+/); return `${f[0]} ${f[4]}` })
   .filter((l) => !/^tcp (0\.0\.0\.0|\[::\]):22$/.test(l))
   .sort()
 
 const unitState = (host: string, unit: string) =>
-  on(host, `printf '%s %s\\n' "$(systemctl is-enabled ${unit} 2>/dev/null)" "$(systemctl is-active ${unit} 2>/dev/null)"`)
+  lab.must(host, `printf '%s %s\\n' "$(systemctl is-enabled ${unit} 2>/dev/null)" "$(systemctl is-active ${unit} 2>/dev/null)"`)
 
 test.serial('check mode on bare seats reports what it would do and changes nothing: seat disk, running units, listeners', async (t) => {
   const before = await Promise.all(lab.hosts.map((h) => seatFingerprint(lab, h.name)))
@@ -89,16 +80,16 @@ test.serial('check mode on bare seats reports what it would do and changes nothi
 
 test.serial('the first run on bare seats installs every package from the mirror and reaches exit 0', async (t) => {
   t.timeout(900_000)
-  const bare = await on(lab.hosts[0]!.name, `dpkg-query -W -f '\${db:Status-Abbrev}\\n' ${PACKAGES.join(' ')} 2>/dev/null | grep -c '^ii' || true`)
+  const bare = await lab.must(lab.hosts[0]!.name, `dpkg-query -W -f '\${db:Status-Abbrev}\\n' ${PACKAGES.join(' ')} 2>/dev/null | grep -c '^ii' || true`)
   t.is(bare.trim(), '0', 'the seats start without the roles\' packages')
   const first = await site()
   t.log(`first run of site.yml on ${SEATS} bare seats: ${first.seconds.toFixed(0)} s`)
   t.is(first.code, 0, first.stdout.slice(-4000) + first.stderr)
   for (const h of lab.hosts) {
     t.like(first.recap.get(h.name), { failed: 0, unreachable: 0 }, h.name)
-    const installed = await on(h.name, `dpkg-query -W -f '\${binary:Package} \${db:Status-Abbrev}\\n' ${PACKAGES.join(' ')}`)
+    const installed = await lab.must(h.name, `dpkg-query -W -f '\${binary:Package} \${db:Status-Abbrev}\\n' ${PACKAGES.join(' ')}`)
     t.deepEqual(installed.trim().split('\n').map((l) => l.trim()).sort(), PACKAGES.map((p) => `${p} ii`).sort(), h.name)
-    const image = await on(h.name, 'sha256sum /srv/labplay/images/win11-lab.qcow2')
+    const image = await lab.must(h.name, 'sha256sum /srv/labplay/images/win11-lab.qcow2')
     t.true(image.startsWith((JSON.parse(readFileSync(manifest, 'utf8')) as { image: { sha256: string } }).image.sha256), h.name)
   }
   t.regex(first.stdout, /received .* by multicast/)
@@ -124,11 +115,11 @@ test.serial('a second run reports changed=0 on every seat', async (t) => {
 test.serial('after a reboot a stale session overlay is gone, smbd is back on loopback only, nmbd stays off, and a rerun changes nothing', async (t) => {
   const seat = lab.hosts[1]!.name
   // What a power cut during a session leaves: the student's overlay and a file of the session.
-  await on(seat, 'touch /var/tmp/labvm/student-4242.qcow2 /var/tmp/labvm/student-4242.lock && ls /var/tmp/labvm')
+  await lab.must(seat, 'touch /var/tmp/labvm/student-4242.qcow2 /var/tmp/labvm/student-4242.lock && ls /var/tmp/labvm')
   const boot = await lab.restart(seat)
   t.log(`reboot: ${JSON.stringify(boot)}`)
   t.is(boot.state, 'running', JSON.stringify(boot))
-  t.is(await on(seat, "find /var/tmp/labvm -mindepth 1 | wc -l; stat -c '%a %U %G' /var/tmp/labvm"), '0\n1777 root root\n')
+  t.is(await lab.must(seat, "find /var/tmp/labvm -mindepth 1 | wc -l; stat -c '%a %U %G' /var/tmp/labvm"), '0\n1777 root root\n')
   t.is(await unitState(seat, 'smbd'), 'enabled active\n')
   t.is(await unitState(seat, 'nmbd'), 'masked inactive\n')
   const sockets = async () => listeners(seat)
@@ -147,13 +138,13 @@ test.serial('where KVM is a loadable module, kvm-module lists it in modules-load
   const seat = lab.hosts[2]!.name
   // This kernel has KVM built in (/sys/module/kvm, no /proc/modules): hiding /sys/module in the seat's
   // own mount namespace, until its next boot, is a kernel whose KVM is a module, as on a Debian kernel.
-  await on(seat, 'mount -t tmpfs -o ro,mode=0755 none /sys/module')
+  await lab.must(seat, 'mount -t tmpfs -o ro,mode=0755 none /sys/module')
   const loadable = await site('-t', 'kvm-module', '-l', seat)
   t.is(loadable.code, 0, loadable.stdout + loadable.stderr)
-  const conf = await on(seat, 'cat /etc/modules-load.d/labplay-kvm.conf')
+  const conf = await lab.must(seat, 'cat /etc/modules-load.d/labplay-kvm.conf')
   t.regex(conf, /^kvm_(intel|amd)$/m)
   // systemd-modules-load reads this folder at boot (in a container it is skipped: no CAP_SYS_MODULE).
-  t.regex(await on(seat, 'systemd-analyze cat-config modules-load.d'), /labplay-kvm\.conf\n.*\nkvm_(intel|amd)/)
+  t.regex(await lab.must(seat, 'systemd-analyze cat-config modules-load.d'), /labplay-kvm\.conf\n.*\nkvm_(intel|amd)/)
   await lab.restart(seat)
   const builtin = await site('-t', 'kvm-module', '-l', seat)
   t.is(builtin.code, 0, builtin.stdout + builtin.stderr)
@@ -164,17 +155,17 @@ test.serial('where KVM is a loadable module, kvm-module lists it in modules-load
 test.serial('after a kernel update on one seat, --stale reruns kvm-module there only and -t kvm-module runs that role alone', async (t) => {
   const seats = lab.hosts.map((h) => h.name)
   const updated = seats[3]!
-  const running = (await on(updated, 'uname -r')).trim()
+  const running = (await lab.must(updated, 'uname -r')).trim()
   const recorded = await site()
   t.is(recorded.code, 0, recorded.stdout + recorded.stderr)
   // The new kernel without KVM in it yet: its modules folder holds no kvm.
-  await on(updated, `touch /boot/vmlinuz-${NEW_KERNEL} && mkdir -p /lib/modules/${NEW_KERNEL} && : > /lib/modules/${NEW_KERNEL}/modules.builtin`)
+  await lab.must(updated, `touch /boot/vmlinuz-${NEW_KERNEL} && mkdir -p /lib/modules/${NEW_KERNEL} && : > /lib/modules/${NEW_KERNEL}/modules.builtin`)
 
   const stale = await site('--stale')
   t.is(stale.code, 0, stale.stdout + stale.stderr)
   for (const seat of seats) {
     const sel = selection(stale, seat)
-    for (const role of ROLES) {
+    for (const role of SITE_ROLES) {
       const selected = seat === updated && role === 'kvm-module'
       t.is(sel.get(role)!.run, selected, `${seat} ${role}: ${sel.get(role)!.reason}`)
     }
@@ -185,7 +176,7 @@ test.serial('after a kernel update on one seat, --stale reruns kvm-module there 
     JSON.stringify(jsonHost(stale, updated).warnings))
 
   // The admin installs the kernel's modules (KVM built in), then reruns just that role on the room.
-  await on(updated, `echo kernel/arch/x86/kvm/kvm.ko > /lib/modules/${NEW_KERNEL}/modules.builtin`)
+  await lab.must(updated, `echo kernel/arch/x86/kvm/kvm.ko > /lib/modules/${NEW_KERNEL}/modules.builtin`)
   const tagged = await site('-t', 'kvm-module')
   t.is(tagged.code, 0, tagged.stdout + tagged.stderr)
   for (const seat of seats) {

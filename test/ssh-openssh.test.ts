@@ -2,11 +2,11 @@
 // ssh_config named by ansible.cfg's ssh_args), host keys checked at every hop, password login (-k,
 // ansible_password) and become_method su, with OpenSSH's own client run on the same files for comparison.
 import test from 'ava'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SshTarget } from '../src/connection/types.ts'
-import { BIN, ROOT } from './helpers/labplay.ts'
+import { BIN, cleanUp, ROOT } from './helpers/labplay.ts'
 import { createLab, type Lab } from './lab/lab.ts'
 
 let lab: Lab
@@ -54,10 +54,7 @@ test.before(async () => {
   writeFileSync(join(dir, 'site.yml'), '- hosts: room\n  gather_facts: true\n  roles:\n    - role: lab-notice\n      vars: { room: physics }\n')
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  for (const d of [dir, home]) rmSync(d, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir, home))
 
 function labplay(args: string[], opts: { input?: string; cwd?: string } = {}) {
   return lab.controller(['node', BIN, ...args], { cwd: opts.cwd ?? dir, input: opts.input, env: { ...process.env, HOME: home, NO_COLOR: '1', SSH_AUTH_SOCK: '' }, timeoutMs: 120_000 })

@@ -1,15 +1,15 @@
 import test from 'ava'
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
 import { makeImage } from './helpers/image.ts'
-import { BIN, parseRecap, ROOT, type Ran } from './helpers/labplay.ts'
+import { BIN, cleanUp, parseRecap, ROOT, type Ran } from './helpers/labplay.ts'
+import { SITE_ROLES } from './helpers/site.ts'
 
 // --stale on three seats of room M5 running the real site.yml: right after a full run every role is
 // left out; a new running kernel on one seat brings back kvm-module there only; a new image manifest
 // brings back udpcast and vm-image everywhere. Each verdict says why.
-const ROLES = ['kvm-module', 'udpcast', 'vm-image', 'samba-loopback', 'gdm-session']
 const NEW_KERNEL = '6.99.0-99-amd64'
 
 let lab: Lab
@@ -38,10 +38,7 @@ test.before(async () => {
   copyFileSync(join(ROOT, 'playbooks/site.yml'), join(dir, 'site.yml'))
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 let runs = 0
 async function site(...args: string[]): Promise<Ran & { json: Json }> {
@@ -77,8 +74,8 @@ test.serial('right after a full run, --stale leaves every role out on every seat
   for (const h of lab.hosts) {
     t.like(stale.recap.get(h.name), { changed: 0, failed: 0, unreachable: 0 }, h.name)
     const sel = selection(stale, h.name)
-    t.deepEqual([...sel.keys()], ROLES, h.name)
-    for (const role of ROLES) {
+    t.deepEqual([...sel.keys()], SITE_ROLES, h.name)
+    for (const role of SITE_ROLES) {
       t.false(sel.get(role)!.run, `${h.name} ${role}`)
       t.regex(sel.get(role)!.reason, /^unchanged since run #1 \(\d\d:\d\d\)$/)
       // No task of any role ran: each is skipped with the verdict as its message.
@@ -106,7 +103,7 @@ test.serial('a new running kernel on one seat: --stale reruns kvm-module there o
   t.is(ran.code, 0, ran.stdout + ran.stderr)
   for (const host of [one!, two!, three!]) {
     const sel = selection(ran, host)
-    for (const role of ROLES) {
+    for (const role of SITE_ROLES) {
       const selected = host === two && role === 'kvm-module'
       t.is(sel.get(role)!.run, selected, `${host} ${role}: ${sel.get(role)!.reason}`)
       if (!selected) t.regex(sel.get(role)!.reason, /^unchanged since run #\d+/)
@@ -133,7 +130,7 @@ test.serial('a new image manifest: --stale reruns udpcast and vm-image on every 
   t.is(ran.code, 0, ran.stdout + ran.stderr)
   for (const h of lab.hosts) {
     const sel = selection(ran, h.name)
-    for (const role of ROLES) {
+    for (const role of SITE_ROLES) {
       const selected = role === 'udpcast' || role === 'vm-image'
       t.is(sel.get(role)!.run, selected, `${h.name} ${role}: ${sel.get(role)!.reason}`)
       if (selected) t.is(sel.get(role)!.reason, `image ${image.name}-${image.version} → ${next.name}-${next.version}`)

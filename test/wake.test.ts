@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLab, type Lab } from './lab/lab.ts'
-import { BIN, labplay, project, ROOT } from './helpers/labplay.ts'
+import { BIN, cleanUp, labplay, project, ROOT } from './helpers/labplay.ts'
 
 // --wake on two real lab hosts: MACs come from a real first run; a "powered-off" host (sshd stopped)
 // has a UDP listener on port 9 standing in for its NIC: on the magic packet for its own MAC, it starts
@@ -64,10 +64,7 @@ test.before(async () => {
   }
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   labplay(lab, [join(dir, 'site.yml'), '-i', inventory, ...args], { cwd: dir, env: { LABPLAY_RECORDS: records, ...env }, timeoutMs: 90_000 })

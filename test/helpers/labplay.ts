@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -39,6 +39,17 @@ export function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'labplay-test-'))
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
   return dir
+}
+
+// The smallest real play: lab-notice on every lab host, for tests of the runner rather than of a role (room is YAML).
+export function labNoticePlay(room: string): string {
+  return `- name: Lab notice\n  hosts: lab\n  roles:\n    - role: lab-notice\n      vars:\n        room: ${room}\n`
+}
+
+// A test file's test.after.always: its lab destroyed (when it came up) and the folders it made removed.
+export async function cleanUp(lab: Lab | undefined, ...dirs: Array<string | undefined>): Promise<void> {
+  await lab?.destroy()
+  for (const dir of dirs) if (dir) rmSync(dir, { recursive: true, force: true })
 }
 
 // Runs the real CLI in the lab's controller namespace against the lab's inventory and keys.

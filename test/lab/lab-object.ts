@@ -31,6 +31,8 @@ export interface Lab {
   knownHosts: string
   inventory: string
   exec(host: string, command: string, opts?: { input?: string | Buffer; timeoutMs?: number }): Promise<RunResult>
+  // A set-up or read-back step that must succeed: its stdout, or an error with the host, command, exit code and stderr.
+  must(host: string, command: string, opts?: { input?: string | Buffer; timeoutMs?: number }): Promise<string>
   controller(argv: string[], opts?: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string }): Promise<RunResult>
   stopSsh(host: string): Promise<void>
   startSsh(host: string): Promise<void>
@@ -72,6 +74,11 @@ export function labObject(ctx: LabContext, kind: LabKind, driver: HostDriver): L
     knownHosts: join(dir, 'known_hosts'),
     inventory: join(dir, 'inventory.ini'),
     exec: (name, command, opts) => driver.exec(host(name), command, opts),
+    must: async (name, command, opts) => {
+      const r = await driver.exec(host(name), command, opts)
+      if (r.code !== 0) throw new Error(`${name}: ${command}: exit ${r.code}: ${r.stderr}`)
+      return r.stdout
+    },
     controller: (argv, opts = {}) => run('ip', ['netns', 'exec', controllerNs, ...argv],
       { ...opts, env: opts.env ?? process.env, timeoutMs: opts.timeoutMs ?? 120_000 }),
     // Kills the listener and every session, like a host whose sshd died; the host itself stays up.

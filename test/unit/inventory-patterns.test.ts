@@ -25,6 +25,11 @@ reconcile(inv)
 
 const select = (pattern: string, cwd?: string): string => selectHosts(inv, pattern, { cwd }).join(' ')
 
+// test(title, selects, [[pattern, hosts], …]): each pattern selects exactly those hosts, in that order.
+const selects = test.macro((t, cases: Array<[pattern: string, hosts: string]>) => {
+  for (const [pattern, hosts] of cases) t.is(select(pattern), hosts, pattern)
+})
+
 test('splitting: commas, else colons, except where the whole reads as one address', (t) => {
   t.deepEqual(splitPattern('a:b,c'), ['a:b', 'c'])
   t.deepEqual(splitPattern(' a , b ,, '), ['a', 'b'])
@@ -36,47 +41,47 @@ test('splitting: commas, else colons, except where the whole reads as one addres
   t.deepEqual(splitPattern(''), [])
 })
 
-test('plain terms in written order, duplicates dropped', (t) => {
-  t.is(select('m6:m5'), 'm6-a m6-b m6-c m5-01 m5-02 m5-03 m5-04 m5-05 m5-06')
-  t.is(select('web,m5'), 'www1.example.org m5-02 m5-01 m5-03 m5-04 m5-05 m5-06')
-  t.is(select('gw'), 'gw')
-  t.is(select('all'), 'gw www1.example.org m5-02 m5-01 m5-03 m5-04 m5-05 m5-06 m6-a m6-b m6-c')
-  t.is(select('*'), select('all'))
-})
+test('plain terms in written order, duplicates dropped', selects, [
+  ['m6:m5', 'm6-a m6-b m6-c m5-01 m5-02 m5-03 m5-04 m5-05 m5-06'],
+  ['web,m5', 'www1.example.org m5-02 m5-01 m5-03 m5-04 m5-05 m5-06'],
+  ['gw', 'gw'],
+  ['all', 'gw www1.example.org m5-02 m5-01 m5-03 m5-04 m5-05 m5-06 m6-a m6-b m6-c'],
+  ['*', select('all')],
+])
 
-test('& terms intersect and ! terms exclude after all plain terms, wherever they are written', (t) => {
-  t.is(select('!m5-03:m5:&web'), 'm5-02')
-  t.is(select('m5:&lab:!m5-03'), 'm5-01 m5-02 m5-04 m5-05 m5-06')
-  t.is(select('!lab'), 'gw www1.example.org')
-  t.is(select('&web'), 'www1.example.org m5-02')
-  t.is(select('!lab:!gw'), 'www1.example.org')
-})
+test('& terms intersect and ! terms exclude after all plain terms, wherever they are written', selects, [
+  ['!m5-03:m5:&web', 'm5-02'],
+  ['m5:&lab:!m5-03', 'm5-01 m5-02 m5-04 m5-05 m5-06'],
+  ['!lab', 'gw www1.example.org'],
+  ['&web', 'www1.example.org m5-02'],
+  ['!lab:!gw', 'www1.example.org'],
+])
 
-test('subscripts: index, negative index, end-inclusive slices, open end', (t) => {
-  t.is(select('m5[0]'), 'm5-01')
-  t.is(select('m5[-1]'), 'm5-06')
-  t.is(select('m5[0:2]'), 'm5-01 m5-02 m5-03')
-  t.is(select('m5[4:]'), 'm5-05 m5-06')
-  t.is(select('m5[0:2]:web'), 'm5-01 m5-02 m5-03 www1.example.org')
-  t.is(select('m5[3:1]'), '')
-  t.is(select('m5[2:0]'), 'm5-03')
-})
+test('subscripts: index, negative index, end-inclusive slices, open end', selects, [
+  ['m5[0]', 'm5-01'],
+  ['m5[-1]', 'm5-06'],
+  ['m5[0:2]', 'm5-01 m5-02 m5-03'],
+  ['m5[4:]', 'm5-05 m5-06'],
+  ['m5[0:2]:web', 'm5-01 m5-02 m5-03 www1.example.org'],
+  ['m5[3:1]', ''],
+  ['m5[2:0]', 'm5-03'],
+])
 
-test('globs and regexes match groups and hosts', (t) => {
-  t.is(select('m?'), 'm5-01 m5-02 m5-03 m5-04 m5-05 m5-06 m6-a m6-b m6-c')
-  t.is(select('*-0?'), 'm5-01 m5-02 m5-03 m5-04 m5-05 m5-06')
-  t.is(select('m6-[!a]'), 'm6-b m6-c')
-  t.is(select('~m5-0[1-3]'), 'm5-01 m5-02 m5-03')
-  t.is(select('~(?P<room>m6)-(?P=room)?[ab]$'), 'm6-a m6-b')
-  t.is(select('~WEB'), '')
-  t.is(select('~(?i)WEB'), 'www1.example.org m5-02')
-})
+test('globs and regexes match groups and hosts', selects, [
+  ['m?', 'm5-01 m5-02 m5-03 m5-04 m5-05 m5-06 m6-a m6-b m6-c'],
+  ['*-0?', 'm5-01 m5-02 m5-03 m5-04 m5-05 m5-06'],
+  ['m6-[!a]', 'm6-b m6-c'],
+  ['~m5-0[1-3]', 'm5-01 m5-02 m5-03'],
+  ['~(?P<room>m6)-(?P=room)?[ab]$', 'm6-a m6-b'],
+  ['~WEB', ''],
+  ['~(?i)WEB', 'www1.example.org m5-02'],
+])
 
-test('unknown names select nothing; localhost is implicit', (t) => {
-  t.is(select('nosuch'), '')
-  t.is(select('nosuch:gw'), 'gw')
-  t.is(select('localhost'), 'localhost')
-})
+test('unknown names select nothing; localhost is implicit', selects, [
+  ['nosuch', ''],
+  ['nosuch:gw', 'gw'],
+  ['localhost', 'localhost'],
+])
 
 test('@file: one pattern a line; an empty file selects nobody', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'inv-pat-'))

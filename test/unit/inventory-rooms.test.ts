@@ -1,22 +1,12 @@
 import test from 'ava'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { loadInventory } from '../../src/inventory/index.ts'
 import { seatRooms, seatVars } from '../../src/inventory/rooms.ts'
 import { ROOT } from '../helpers/labplay.ts'
+import { inventoryFiles } from './inventory-files.ts'
 
-const dirs: string[] = []
-test.after.always(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
-
-async function inventory(files: Record<string, string>) {
-  const dir = mkdtempSync(join(tmpdir(), 'inv-rooms-'))
-  dirs.push(dir)
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true })
-    writeFileSync(join(dir, path), text)
-  }
-  return loadInventory(['hosts'], { cwd: dir })
+function inventory(files: Record<string, string>) {
+  return loadInventory(['hosts'], { cwd: inventoryFiles(files) })
 }
 
 // host → room, as a plain object for deepEqual.

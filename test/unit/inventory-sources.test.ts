@@ -1,18 +1,9 @@
 import test from 'ava'
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { symlinkSync } from 'node:fs'
+import { join } from 'node:path'
 import { InputError } from '../../src/errors.ts'
 import { hostVars, loadInventory } from '../../src/inventory/index.ts'
-
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'inv-src-'))
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true })
-    writeFileSync(join(dir, path), text)
-  }
-  return dir
-}
+import { inventoryFiles } from './inventory-files.ts'
 
 test('a host list: comma-separated, ports split off, all ungrouped', async (t) => {
   const inv = await loadInventory(['h1, h2:2222,h1,'])
@@ -22,7 +13,7 @@ test('a host list: comma-separated, ports split off, all ungrouped', async (t) =
 })
 
 test('a folder: files in sorted order, subfolders too; hidden, vars folders and ignored extensions skipped', async (t) => {
-  const dir = tree({
+  const dir = inventoryFiles({
     'inv/20-web': '[web]\nw1\n',
     'inv/10-lab.yml': 'lab:\n  hosts:\n    l1:\n',
     'inv/more/extra': 'x1\n',
@@ -40,7 +31,7 @@ test('a folder: files in sorted order, subfolders too; hidden, vars folders and 
 })
 
 test('a file beside group_vars/: vars come from its folder; several sources add up', async (t) => {
-  const dir = tree({
+  const dir = inventoryFiles({
     'a/hosts': '[web]\nw1\n',
     'a/group_vars/all.yml': 'from: a\n',
     'b/hosts.yml': 'web:\n  hosts:\n    w2:\n',
@@ -52,13 +43,13 @@ test('a file beside group_vars/: vars come from its folder; several sources add 
 })
 
 test('format detection: .yml with INI content falls back to INI; no extension with a YAML mapping is YAML', async (t) => {
-  const dir = tree({ 'ini.yml': '[web]\nw1 a=1\n', yaml: 'web:\n  hosts:\n    w2:\n' })
+  const dir = inventoryFiles({ 'ini.yml': '[web]\nw1 a=1\n', yaml: 'web:\n  hosts:\n    w2:\n' })
   const inv = await loadInventory(['ini.yml', 'yaml'], { cwd: dir })
   t.deepEqual(inv.groups.get('web')?.hosts, ['w1', 'w2'])
 })
 
 test('refuses a source that does not exist', async (t) => {
-  const error = await t.throwsAsync(loadInventory(['nosuch'], { cwd: tree({}) }), {
+  const error = await t.throwsAsync(loadInventory(['nosuch'], { cwd: inventoryFiles({}) }), {
     instanceOf: InputError,
     message: 'inventory source "nosuch" does not exist: expected a file, a folder, or a host list such as "h1,h2,"',
   })
@@ -66,7 +57,7 @@ test('refuses a source that does not exist', async (t) => {
 })
 
 test('refuses an inventory script that is not executable', async (t) => {
-  const error = await t.throwsAsync(loadInventory(['inv.sh'], { cwd: tree({ 'inv.sh': '#!/bin/sh\necho {}\n' }) }), {
+  const error = await t.throwsAsync(loadInventory(['inv.sh'], { cwd: inventoryFiles({ 'inv.sh': '#!/bin/sh\necho {}\n' }) }), {
     instanceOf: InputError,
     message: 'this inventory script is not executable: chmod +x it to have it run with --list, as Ansible does',
   })
@@ -74,7 +65,7 @@ test('refuses an inventory script that is not executable', async (t) => {
 })
 
 test('a broken .yml that is not INI either reports the YAML error', async (t) => {
-  const error = await t.throwsAsync(loadInventory(['hosts.yml'], { cwd: tree({ 'hosts.yml': 'web:\n  hosts: {w1\n' }) }), {
+  const error = await t.throwsAsync(loadInventory(['hosts.yml'], { cwd: inventoryFiles({ 'hosts.yml': 'web:\n  hosts: {w1\n' }) }), {
     instanceOf: InputError,
   })
   t.regex(error?.message ?? '', /^bad YAML: /)
@@ -82,7 +73,7 @@ test('a broken .yml that is not INI either reports the YAML error', async (t) =>
 })
 
 test('an INI error in a folder names the file inside it', async (t) => {
-  const error = await t.throwsAsync(loadInventory(['inv'], { cwd: tree({ 'inv/m5': '[m5]\nm5-[01:]\n' }) }), {
+  const error = await t.throwsAsync(loadInventory(['inv'], { cwd: inventoryFiles({ 'inv/m5': '[m5]\nm5-[01:]\n' }) }), {
     instanceOf: InputError,
     message: 'bad host range "m5-[01:]": expected [start:end] or [start:end:stride]',
   })
@@ -91,7 +82,7 @@ test('an INI error in a folder names the file inside it', async (t) => {
 })
 
 test('an unreadable entry (here a dangling link) is named, without a stack', async (t) => {
-  const dir = tree({ 'inv/hosts': 'h1\n' })
+  const dir = inventoryFiles({ 'inv/hosts': 'h1\n' })
   symlinkSync(join(dir, 'nowhere'), join(dir, 'inv', 'link'))
   const error = await t.throwsAsync(loadInventory(['inv'], { cwd: dir }), {
     instanceOf: InputError,

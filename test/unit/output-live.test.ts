@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import test from 'ava'
 import type { Reporter, RunSummary, TaskRef } from '../../src/engine/events.ts'
 import { createReporter } from '../../src/output/index.ts'
+import { eventStorm, hostsOf, tasksOf } from './output-harness.ts'
 
 // A terminal as Listr and log-update see one: isTTY, columns, rows, and every write kept.
 const fakeTty = (columns = 80, rows = 24) => {
@@ -21,12 +22,6 @@ const framesOf = (chunks: string[]): string[][] => {
     .filter((c) => c.trim() !== '')
     .map((c) => c.split('\n'))
 }
-
-const hostsOf = (n: number) => Array.from({ length: n }, (_, i) => `m5-${String(i + 1).padStart(3, '0')}`)
-const roles = ['kvm-module', 'vm-image', 'samba-loopback', 'gdm-session', 'udpcast']
-const tasksOf = (n: number) => Array.from({ length: n }, (_, i): TaskRef => ({
-  index: i, role: roles[i % roles.length], name: `outcome number ${i} of the lab checklist`, once: roles[i % roles.length] === 'udpcast', handler: false,
-}))
 
 const summaryOf = (hosts: string[]): RunSummary => ({
   playbook: 'site.yml', startedAt: '2025-01-01T00:00:00.000Z', durationMs: 4200, check: false, interrupted: false, exitCode: 2,
@@ -122,16 +117,8 @@ test('5000 events through the live reporter cost little', async (t) => {
   const tty = fakeTty()
   const hosts = hostsOf(250)
   const tasks = tasksOf(20)
-  const started = performance.now()
   const reporter = createReporter({ stream: tty.stream, tty: true, color: true, verbosity: 0, diff: false })
-  reporter.event({ type: 'play-start', play: 'site', hosts, tasks })
-  for (const task of tasks) {
-    for (const [i, host] of hosts.entries()) {
-      reporter.event({ type: 'task-end', host, task, result: { status: i % 5 ? 'ok' : 'changed', changed: i % 5 === 0, durationMs: 5 } })
-    }
-  }
-  reporter.event({ type: 'play-end', play: 'site' })
-  const took = performance.now() - started
+  const took = eventStorm(reporter, hosts, tasks)
   await reporter.finish(summaryOf(hosts))
   t.log(`${took.toFixed(1)} ms for events, ${tty.chunks.length} writes`)
   t.true(took < 200)

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream'
 import test from 'ava'
 import type { RunEvent, RunSummary, TaskRef } from '../../src/engine/events.ts'
 import { createReporter } from '../../src/output/index.ts'
+import { eventStorm, hostsOf, tasksOf } from './output-harness.ts'
 
 const sink = () => {
   const chunks: string[] = []
@@ -100,19 +101,9 @@ test('no ANSI codes at all when colour is off; colours when on', async (t) => {
 })
 
 test('5000 events through the plain reporter cost little', async (t) => {
-  const hosts = Array.from({ length: 250 }, (_, i) => `m5-${i}`)
-  const tasks = Array.from({ length: 20 }, (_, i): TaskRef => ({ index: i, role: 'vm-image', name: `task ${i}`, once: false, handler: false }))
   const out = sink()
-  const started = performance.now()
   const reporter = createReporter({ stream: out.stream, tty: false, color: true, verbosity: 1, diff: false })
-  reporter.event({ type: 'play-start', play: 'site', hosts, tasks })
-  for (const task of tasks) {
-    for (const [i, host] of hosts.entries()) {
-      reporter.event({ type: 'task-end', host, task, result: { status: i % 5 ? 'ok' : 'changed', changed: i % 5 === 0, durationMs: 5 } })
-    }
-  }
-  reporter.event({ type: 'play-end', play: 'site' })
-  const took = performance.now() - started
+  const took = eventStorm(reporter, hostsOf(250), tasksOf(20))
   t.log(`${took.toFixed(1)} ms`)
   t.true(took < 200)
   await new Promise(setImmediate)

@@ -11,40 +11,27 @@ const sha = (text: string): string => createHash('sha256').update(text).digest('
 const regular = (text: string, mode = '644', owner = '0\troot\t0\troot'): string =>
   `regular file\t${mode}\t${owner}\t${Buffer.byteLength(text)}\n${sha(text)}  -\n`
 
-const CREATE = [
+// The atomic write of /srv/app.conf as the tests expect it: content from stdin into a temp file beside
+// it, then what the case does to that temp file (owner, mode, validate, backup), then the rename.
+const atomicWrite = (...onTemp: string[]): string => [
   `p=/srv/app.conf`,
   `tmp=$(mktemp -- /srv/.labplay.XXXXXX) || exit 1`,
   `trap 'rm -f -- "$tmp"' EXIT`,
   `trap 'exit 1' HUP INT TERM PIPE`,
   `cat >"$tmp" <&0 & wait "$!" || exit 1`,
-  `printf -v m %o $((0666 & ~$(umask)))`,
-  `chmod "$m" -- "$tmp" || exit 1`,
+  ...onTemp,
   `mv -f -- "$tmp" "$p" || exit 1`,
 ].join('\n')
 
-const UPDATE_KEEPING_METADATA = [
-  `p=/srv/app.conf`,
-  `tmp=$(mktemp -- /srv/.labplay.XXXXXX) || exit 1`,
-  `trap 'rm -f -- "$tmp"' EXIT`,
-  `trap 'exit 1' HUP INT TERM PIPE`,
-  `cat >"$tmp" <&0 & wait "$!" || exit 1`,
-  `chown -- 0:4 "$tmp" || exit 1`,
-  `chmod 00640 -- "$tmp" || exit 1`,
-  `mv -f -- "$tmp" "$p" || exit 1`,
-].join('\n')
-
-const VALIDATED_WITH_BACKUP = [
-  `p=/srv/app.conf`,
-  `tmp=$(mktemp -- /srv/.labplay.XXXXXX) || exit 1`,
-  `trap 'rm -f -- "$tmp"' EXIT`,
-  `trap 'exit 1' HUP INT TERM PIPE`,
-  `cat >"$tmp" <&0 & wait "$!" || exit 1`,
+const CREATE = atomicWrite(`printf -v m %o $((0666 & ~$(umask)))`, `chmod "$m" -- "$tmp" || exit 1`)
+const KEEP_MODE_640 = `chmod 00640 -- "$tmp" || exit 1`
+const UPDATE_KEEPING_METADATA = atomicWrite(`chown -- 0:4 "$tmp" || exit 1`, KEEP_MODE_640)
+const VALIDATED_WITH_BACKUP = atomicWrite(
   `chown -- alice "$tmp" || exit 1`,
   `chmod 00600 -- "$tmp" || exit 1`,
   `(\ntestparm -s "$tmp"\n) >&2 || { echo "validate command exited $?" >&2; exit 97; }`,
   `if [ -f "$p" ]; then cp -p -- "$p" "$p.$(date +%Y%m%d-%H%M%S)~" || exit 1; fi`,
-  `mv -f -- "$tmp" "$p" || exit 1`,
-].join('\n')
+)
 
 interface Case {
   title: string
@@ -66,7 +53,7 @@ const cases: Case[] = [
   { title: 'metadata of an existing file without content', opts: { mode: '600', owner: 'alice', group: 'staff' }, probe: regular('x=1\n'), changed: true, message: 'set mode 0600, owner alice, group staff on /srv/app.conf', runs: ['chown -- alice:staff /srv/app.conf && chmod 00600 -- /srv/app.conf'] },
   { title: 'group only', opts: { group: 'staff' }, probe: regular('x=1\n'), changed: true, runs: ['chown -- :staff /srv/app.conf'] },
   { title: 'content differs → rewritten keeping mode and owner (root)', opts: { content: 'x=2\n' }, probe: regular('x=1\n', '640', '0\troot\t4\tadm'), changed: true, message: 'updated /srv/app.conf', runs: [UPDATE_KEEPING_METADATA], stdin: 'x=2\n' },
-  { title: 'content differs as non-root → mode kept, no chown', opts: { content: 'x=2\n' }, probe: regular('x=1\n', '640', '1000\tstudent\t1000\tstudent'), io: { facts: { uid: 1000 } }, changed: true, runs: [UPDATE_KEEPING_METADATA.replace('chown -- 0:4 "$tmp" || exit 1\n', '')] },
+  { title: 'content differs as non-root → mode kept, no chown', opts: { content: 'x=2\n' }, probe: regular('x=1\n', '640', '1000\tstudent\t1000\tstudent'), io: { facts: { uid: 1000 } }, changed: true, runs: [atomicWrite(KEEP_MODE_640)] },
   { title: 'validate, backup, owner and mode on the new file', opts: { content: 'y', validate: 'testparm -s %s', backup: true, mode: '0600', owner: 'alice' }, probe: regular('x'), io: { facts: { uid: 1000 } }, changed: true, runs: [VALIDATED_WITH_BACKUP] },
   { title: 'validate without %s gets the temp path appended', opts: { content: 'y', validate: 'testparm -s', backup: true, mode: '0600', owner: 'alice' }, probe: regular('x'), io: { facts: { uid: 1000 } }, changed: true, runs: [VALIDATED_WITH_BACKUP] },
   { title: 'a symlink in the way is replaced by the file', opts: { content: 'x' }, probe: 'symbolic link\t777\t0\troot\t0\troot\t4\n', changed: true, message: 'updated /srv/app.conf', runs: [CREATE] },
