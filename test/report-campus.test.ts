@@ -8,7 +8,7 @@ import { BIN } from './helpers/labplay.ts'
 import { openReport } from './helpers/report-browser.ts'
 import { CAMPUS_ANOMALIES, CAMPUS_ROOMS, CAMPUS_SEATS, m7Position, MISTYPED, NEVER_RUN, writeCampus } from './helpers/report-campus.ts'
 import { FAILED_MESSAGE } from './helpers/report-fixture.ts'
-import { SITE_ROLES } from './helpers/site.ts'
+import { SEAT_ROLES } from './helpers/site.ts'
 
 // `labplay report -i` on a campus of 250 seats in nine rooms, in Debian's chromium at 1400×900: the whole
 // room view on one screen, as an admin at a desk sees it.
@@ -114,9 +114,9 @@ test('250 seats in nine rooms fit one 1400×900 screen: natural order, seat posi
   const m57title = (await m57.getAttribute('title'))!.split('\n')
   t.is(m57title[0], 'm5-7: failed in run #2, 5 h ago')
   t.is(m57title[1], FAILED_MESSAGE, 'the message as text: the page escaped it')
-  t.deepEqual(m57title.slice(-SITE_ROLES.length).map((l) => l.split(':')[0]), SITE_ROLES)
+  t.deepEqual(m57title.slice(-SEAT_ROLES.length).map((l) => l.split(':')[0]), SEAT_ROLES)
   t.is((await page.locator('.seat[data-host="m6-6"] [data-role="vm-image"]').getAttribute('title')), 'vm-image: never run here')
-  t.deepEqual(await page.locator('#role-order b').allTextContents(), SITE_ROLES)
+  t.deepEqual(await page.locator('#role-order b').allTextContents(), SEAT_ROLES)
 
   // The other sections still there, one self-contained page.
   t.deepEqual(await page.locator('#reboot-table tbody th').allTextContents(), a.rebootPending)

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import { openRecords } from '../../src/records/store.ts'
-import { SITE_ROLES } from './site.ts'
+import { SEAT_ROLES } from './site.ts'
 
 // A run record as labplay would have written it for a teaching lab, built with plain SQL following
 // src/records/schema.ts, so the report can be tested (and pictured) without running anything.
@@ -79,7 +79,7 @@ export function writeReportFixture(path: string, opts: FixtureOptions): { hosts:
       const failedRole = id > 1 ? ANOMALIES.failed[name] : undefined
       let ok = 0, changed = 0, failed = 0, skipped = 0, seq = 0
       let message: string | null = null
-      for (const r of SITE_ROLES) {
+      for (const r of SEAT_ROLES) {
         if (ANOMALIES.neverRan[name] === r) continue
         if (unreachable) {
           role.run(name, r, 'unreachable', id, started, null, null)

@@ -12,7 +12,7 @@ import { naturalCompare } from '../../src/report/natural.ts'
 import { hostSelector } from '../../src/inventory/recorded-hosts.ts'
 import { emptyInventory, addGroup, addHost, addChild, reconcile } from '../../src/inventory/model.ts'
 import { FAILED_MESSAGE, NEWEST_IMAGE, OLD_IMAGE, writeReportFixture } from '../helpers/report-fixture.ts'
-import { SITE_ROLES } from '../helpers/site.ts'
+import { SEAT_ROLES } from '../helpers/site.ts'
 import { writeCampus } from '../helpers/report-campus.ts'
 import { loadInventory } from '../../src/inventory/index.ts'
 import { seatVars } from '../../src/inventory/rooms.ts'
@@ -43,7 +43,7 @@ test('the fixture as data: hosts in natural order, roles in playbook order, ever
   const d = read()
   t.is(d.hosts.length, 20)
   t.deepEqual(d.hosts.slice(0, 12).map((h) => h.host), Array.from({ length: 12 }, (_, i) => `m5-${i + 1}`))
-  t.deepEqual(d.roles, SITE_ROLES)
+  t.deepEqual(d.roles, SEAT_ROLES)
   t.deepEqual(d.counts, { hosts: 20, ok: 15, failing: 2, unreachable: 2, rebootPending: 3, imageBehind: 3, neverRun: 0 })
   t.deepEqual(d.rebootPending.map((h) => h.host), ['m5-3', 'm5-10', 'm6-2'])
   t.deepEqual(d.unreachable.map((h) => [h.host, h.lastMessage]), [
