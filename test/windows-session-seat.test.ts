@@ -186,7 +186,12 @@ test.serial('the Windows session as the campus student: the guest boots from the
   t.log(`session ${r.session_ms} ms (whole play ${Date.now() - started} ms)`)
   t.is(r.exec, entryExec, 'what ran is the Exec of the entry the role installed')
   t.is(r.session_rc, '0', `the session ended by itself (timeout: still running after ${SESSION_BOUND_S} s)\n${await sh(seat, 'cat /tmp/gdm-session/session.log')}`)
-  t.is(r.qemu_window, '1024x768+0+0', 'the VM window covers the whole screen')
+  // The screen as the student saw it while the guest ran, kept as an artifact (before the checks: a failure keeps it too).
+  const screen = readXwd(readFileSync(join(lab.seat(seat).root, 'tmp/gdm-session/guest.xwd')))
+  mkdirSync(ARTIFACTS, { recursive: true })
+  writeFileSync(join(ARTIFACTS, 'windows-session.png'), png(screen))
+  t.log(`screen while the guest ran: ${join(ARTIFACTS, 'windows-session.png')}; the VM window: ${r.qemu_windows}`)
+  t.is(r.qemu_window, '1024x768+0+0', `the VM window covers the whole screen (seen: ${r.qemu_windows}; reads without the window manager: ${r.qemu_reads_without_wm})\n${await sh(seat, 'cat /tmp/gdm-session/session.log')}`)
 
   const serial = await sh(seat, `cat ${HOME}/${SERIAL}`)
   t.regex(serial, /labplay-guest: mounted \/\/10\.0\.2\.100\/student\r?\n/)
@@ -197,13 +202,8 @@ test.serial('the Windows session as the campus student: the guest boots from the
   t.is(await sh(seat, `stat -c '%n %u %a' ${HOME}/labplay-guest.txt /tmp/labplay-guest-${STUDENT.uid}.txt`),
     `${HOME}/labplay-guest.txt ${STUDENT.uidNumber} 600\n/tmp/labplay-guest-${STUDENT.uid}.txt ${STUDENT.uidNumber} 600\n`)
 
-  // The screen as the student saw it while the guest ran, kept as an artifact.
-  const screen = readXwd(readFileSync(join(lab.seat(seat).root, 'tmp/gdm-session/guest.xwd')))
   t.deepEqual([screen.width, screen.height], [1024, 768])
   t.true(colourCount(screen) > 8, 'the guest drew on the screen (an empty X screen has one colour)')
-  mkdirSync(ARTIFACTS, { recursive: true })
-  writeFileSync(join(ARTIFACTS, 'windows-session.png'), png(screen))
-  t.log(`screen while the guest ran: ${join(ARTIFACTS, 'windows-session.png')}`)
 
   t.is(r.postsession_rc, '0')
   t.is(r.after_qemu, '', 'no QEMU of the student remains')

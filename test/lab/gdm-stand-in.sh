@@ -46,7 +46,11 @@ started=$(date +%s%N)
 session=$!
 
 # While the session runs: the screen is copied as long as the user's QEMU runs (checked after each copy, so the
-# last kept copy was taken while the VM was on screen), and so is the QEMU window's geometry (the last one read counts).
+# last kept copy was taken while the VM was on screen), and the QEMU window's geometry is read: the one read most
+# often is the window the student saw (QEMU maps it before it goes full screen, and unmaps it on its way out), the
+# changes are kept with their time, and the reads that found no window manager of the user are counted.
+declare -A reads=()
+changes=()
 rc=timeout
 for ((i = 0; i < bound * 5; i++)); do
   if ! kill -0 "$session" 2>/dev/null; then
@@ -59,6 +63,12 @@ for ((i = 0; i < bound * 5; i++)); do
     mv -f "$out/.frame" "$out/guest.xwd" 2>/dev/null
     seen=$(as_user env -i DISPLAY=":$number" XAUTHORITY="$auth" xwininfo -root -tree 2>/dev/null | grep -a -m1 '"QEMU' | grep -a -o '[0-9]*x[0-9]*+[0-9-]*+[0-9-]*' | head -n 1)
     window=${seen:-${window:-}}
+    if [ -n "$seen" ]; then
+      reads[$seen]=$((${reads[$seen]:-0} + 1))
+      [ "$seen" = "${last_seen:-}" ] || changes+=("$((($(date +%s%N) - started) / 1000000))ms:$seen")
+      last_seen=$seen
+      pgrep -u "$uid" -x matchbox-window >/dev/null || no_wm=$((${no_wm:-0} + 1))
+    fi
     if [ "$mode" = kill-launcher ] && [ -n "${window:-}" ] && [ -z "${killed:-}" ]; then
       kill -KILL "$session" && killed=1
     fi
@@ -69,7 +79,11 @@ elapsed=$((($(date +%s%N) - started) / 1000000))
 if [ "$rc" = timeout ]; then kill -KILL -- "-$session" 2>/dev/null; fi
 echo "session_rc=$rc"
 echo "session_ms=$elapsed"
-echo "qemu_window=${window:-none}"
+most=none
+for g in "${!reads[@]}"; do [ "$most" != none ] && [ "${reads[$g]}" -le "${reads[$most]}" ] || most=$g; done
+echo "qemu_window=$most"
+echo "qemu_windows=${changes[*]:-}"
+echo "qemu_reads_without_wm=${no_wm:-0}"
 
 # gdm-x-session stops the X server once the session has exited.
 kill -TERM "$xvfb" 2>/dev/null
