@@ -62,6 +62,11 @@ const listeners = async (host: string): Promise<string[]> => (await lab.must(hos
   .filter((l) => !/^tcp (0\.0\.0\.0|\[::\]):22$/.test(l))
   .sort()
 
+// What systemd logged about a unit in the seat's journal since boot: [seconds since the epoch, message].
+const unitJournal = async (host: string, unit: string): Promise<Array<[number, string]>> =>
+  (await lab.must(host, `journalctl -q --no-pager -o short-unix _PID=1 UNIT=${unit}.service`)).split('\n').filter(Boolean)
+    .map((line) => [Number(line.slice(0, line.indexOf(' '))), line.slice(line.indexOf(': ') + 2)])
+
 const unitState = (host: string, unit: string) =>
   lab.must(host, `printf '%s %s\\n' "$(systemctl is-enabled ${unit} 2>/dev/null)" "$(systemctl is-active ${unit} 2>/dev/null)"`)
 
@@ -71,7 +76,9 @@ test.serial('check mode on bare seats reports what it would do and changes nothi
   t.is(ran.code, 0, ran.stdout + ran.stderr)
   t.is(ran.recap.size, SEATS)
   for (const h of lab.hosts) t.true(ran.recap.get(h.name)!.changed > 0, h.name)
-  t.regex(ran.stdout, /would install samba/)
+  t.regex(ran.stdout, /would install samba-common-bin, tdb-tools/)
+  t.regex(ran.stdout, /would create \/etc\/samba\/smb\.conf/)
+  t.regex(ran.stdout, /would install samba$/m)
   t.regex(ran.stdout, /would install udpcast/)
   t.regex(ran.stdout, /would enable, start smbd \(not installed yet\)/)
   const after = await Promise.all(lab.hosts.map((h) => seatFingerprint(lab, h.name)))
@@ -102,6 +109,20 @@ test.serial('smbd is enabled and active and listens on loopback only; nmbd is st
     t.deepEqual(await listeners(h.name), ['tcp 127.0.0.1:445', 'tcp [::1]:445'], h.name)
     // Under systemd the boot-time cleanup is tmpfiles.d's: no sysv script for it.
     t.false((await lab.exec(h.name, 'test -e /etc/init.d/labvm-overlays')).code === 0, h.name)
+  }
+})
+
+// Debian's samba scripts start smbd and try nmbd as they install: that must happen with the role's smb.conf in place.
+test.serial("smbd first started after smb.conf got the role's content; nmbd never ran (its condition refused it: NetBIOS off)", async (t) => {
+  for (const h of lab.hosts) {
+    t.regex(await lab.must(h.name, 'head -n 1 /etc/samba/smb.conf'), /^# Managed by labplay \(role samba-loopback\)/, h.name)
+    const written = Number(await lab.must(h.name, 'stat -c %.6Y /etc/samba/smb.conf'))
+    const starts = (await unitJournal(h.name, 'smbd')).filter(([, message]) => message.startsWith('Starting smbd.service'))
+    t.true(starts.length > 0, `${h.name}: no start of smbd in the journal`)
+    t.true(starts[0]![0] >= written, `${h.name}: smbd started at ${starts[0]![0]}, before smb.conf was written at ${written}`)
+    const nmbd = await unitJournal(h.name, 'nmbd')
+    t.false(nmbd.some(([, message]) => message.startsWith('Started nmbd.service')), `${h.name}: ${JSON.stringify(nmbd)}`)
+    t.true(nmbd.some(([, message]) => message === "nmbd.service: Skipped due to 'exec-condition'."), `${h.name}: ${JSON.stringify(nmbd)}`)
   }
 })
 

@@ -36,8 +36,11 @@ const defaults = {
   samba_ldap_ca_cert: '',
 }
 
-// Installed by the first task; declared so that the test lab's mirror carries it.
-const PACKAGES = ['samba']
+// Samba's tools without its daemons: testparm validates smb.conf, smbpasswd and tdbdump (tdb-tools) handle
+// secrets.tdb, net asks the directory. samba-common's ucf keeps an smb.conf that is already there.
+const TOOLS = ['samba-common-bin', 'tdb-tools']
+// Debian's scripts start smbd (and try nmbd) as samba installs: it comes once smbd's configuration is in place.
+const SERVER = ['samba']
 
 const ldapsam = (h: Host<typeof defaults>): boolean => h.vars.samba_passdb === 'ldapsam'
 
@@ -53,11 +56,11 @@ export default defineRole({
   name: 'samba-loopback',
   description: "Samba on 127.0.0.1/::1 port 445 only, sharing the student's home, /tmp and the room printer with the Windows guest.",
   defaults,
-  packages: PACKAGES,
+  packages: [...TOOLS, ...SERVER],
   tasks: [
     {
-      name: 'samba is installed',
-      run: (h) => h.packages(PACKAGES),
+      name: "Samba's tools are installed, no Samba daemon yet",
+      run: (h) => h.packages(TOOLS),
     },
     {
       name: 'smb.conf listens on loopback only, without guests',
@@ -86,6 +89,10 @@ export default defineRole({
       name: 'Samba reads the campus domain from the directory',
       when: ldapsam,
       run: (h) => checkDirectory(h, directory(h)),
+    },
+    {
+      name: 'samba is installed: smbd first starts with this smb.conf, nmbd not at all (NetBIOS off)',
+      run: (h) => h.packages(SERVER),
     },
     {
       name: 'print spool folder is open to every user',
