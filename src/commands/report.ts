@@ -67,6 +67,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // A vars file no vault password given opens: the page is made without it, and the admin is told what that costs.
-function lockedOut(file: string, why: InputError): void {
-  process.stderr.write(terminalText(`[WARNING]: ${why.format()}; the report goes on without ${file} (a seat_position in it is not used: those seats are placed by name)\n`))
+function lockedOut(_file: string, why: InputError): void {
+  process.stderr.write(terminalText(`[WARNING]: ${why.format()}; the report goes on without it (a seat_position in it is not used: those seats are placed by name)\n`))
 }

@@ -59,7 +59,8 @@ export async function main(argv: string[]): Promise<number> {
   // As ansible-inventory: host variables include group_vars/ and host_vars/ of the current folder (its default
   // playbook folder); a group's own variables (--graph --vars) those of --playbook-dir only.
   const playbookDir = o['playbook-dir']
-  const inventory = await project.load({ playbookDir: playbookDir ?? cwd })
+  // As ansible-inventory: --graph without --vars reads no variables, so an encrypted vars file needs no password.
+  const inventory = await project.load({ playbookDir: playbookDir ?? cwd, ...(o.graph && !o.vars ? { lockedVars: () => undefined } : {}) })
   const extraVars = mergeVars(...(o['extra-vars'] ?? []).map((e) => parseExtraVars(e, cwd, vault)))
   let text: string
   try {
