@@ -48,4 +48,3 @@ export async function openProject(o: ProjectValues, need: InventoryNeed, cwd = p
     (await import('../inventory/sources.ts')).loadInventory(sources, { cwd, vault: await vault(), ...opts })
   return { sources, vault, load }
 }
-

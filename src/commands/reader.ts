@@ -8,7 +8,7 @@ import { openProject, VAULT_OPTIONS, type ProjectValues } from './project.ts'
 // vault passwords, --records, -h. A command may word -l's help its own way.
 export const READER_OPTIONS = {
   limit: text(['-l', '--limit'], 'PATTERN', 'only these hosts (Ansible pattern, resolved against the inventory)', { nonEmpty: true }),
-  inventory: list(['-i', '--inventory'], 'SRC', "inventory for -l's groups (repeatable; default ansible.cfg's, else ./inventory when it exists)"),
+  inventory: list(['-i', '--inventory'], 'SRC', "inventory for -l's groups (repeatable; default a run's: ansible.cfg's,\nelse ./inventory, else /etc/ansible/hosts, else none)"),
   ...VAULT_OPTIONS,
   records: text(['--records'], 'PATH', 'the run record (default $LABPLAY_RECORDS, else ~/.local/state/labplay/runs.db)', { nonEmpty: true }),
   help: flag(['-h', '--help'], ''),

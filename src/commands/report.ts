@@ -4,11 +4,11 @@ import { hostSelector } from '../inventory/recorded-hosts.ts'
 import { seatVars } from '../inventory/rooms.ts'
 import { helpLines, list, parseTable, text } from '../option-table.ts'
 import { writeAtomic } from '../output/atomic.ts'
+import { terminalText } from '../output/terminal-text.ts'
 import { recordsPath } from '../records/path.ts'
 import { openRecords } from '../records/store.ts'
 import { readReport } from '../report/data.ts'
 import { renderReport } from '../report/html.ts'
-import { terminalText } from '../output/terminal-text.ts'
 import { VAULT_CONFLICTS } from './project.ts'
 import { print, READER_OPTIONS, readerInventory } from './reader.ts'
 
@@ -17,7 +17,7 @@ export const DEFAULT_REPORT_FILE = 'labplay-report.html'
 
 const OPTIONS = {
   limit: READER_OPTIONS.limit,
-  inventory: list(['-i', '--inventory'], 'SRC', "inventory: its rooms, and -l's groups (repeatable; default ansible.cfg's,\nelse ./inventory when it exists)"),
+  inventory: list(['-i', '--inventory'], 'SRC', "inventory: its rooms, and -l's groups (repeatable; default a run's:\nansible.cfg's, else ./inventory, else /etc/ansible/hosts, else none)"),
   vaultIds: READER_OPTIONS.vaultIds,
   vaultPasswordFiles: READER_OPTIONS.vaultPasswordFiles,
   askVaultPass: READER_OPTIONS.askVaultPass,
@@ -67,6 +67,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // A vars file no vault password given opens: the page is made without it, and the admin is told what that costs.
-function lockedOut(_file: string, why: InputError): void {
+function lockedOut(why: InputError): void {
   process.stderr.write(terminalText(`[WARNING]: ${why.format()}; the report goes on without it (a seat_position in it is not used: those seats are placed by name)\n`))
 }

@@ -20,9 +20,9 @@ export interface VarsReader {
   lockedVars?: LockedVars
 }
 
-// A vars file encrypted whole that the passwords given do not open (its shown name, and why), when the reader
-// goes on without it: as Ansible's `--list-hosts` and `ansible-inventory --graph`, which never decrypt vars.
-export type LockedVars = (file: string, why: InputError) => void
+// Why a vars file encrypted whole is not read (the error names the file), when the reader goes on without it
+// because no password given opens it: as Ansible's `--list-hosts` and `ansible-inventory --graph`, which never decrypt vars.
+export type LockedVars = (why: InputError) => void
 
 // Reads group_vars/ and host_vars/ in `dir` (beside an inventory source, or beside the playbook) for the
 // groups and hosts the inventory knows, as Ansible's host_group_vars plugin: `web.yml` or a folder `web/`
@@ -90,7 +90,7 @@ async function readVars(files: string[], reader: VarsReader): Promise<VarsEntry>
       opened = openVaultFile(raw, reader.vault, { file: shown })
     } catch (err) {
       if (!(reader.lockedVars && err instanceof InputError && isVaultText(raw))) throw err
-      reader.lockedVars(shown, err)
+      reader.lockedVars(err)
       continue
     }
     const { text, encrypted } = opened

@@ -52,7 +52,7 @@ test('a !vault value in a YAML inventory stays encrypted until used, even withou
 test('a reader that needs the groups only (lockedVars) goes on without a vars file no password opens, and is told which', async (t) => {
   await made
   const locked: string[] = []
-  const lockedVars = (file: string, why: InputError) => locked.push(why.format())
+  const lockedVars = (why: InputError) => locked.push(why.format())
   const inv = await loadInventory(['room'], { cwd: dir, lockedVars })
   t.deepEqual(inv.groups.get('m5')?.hosts, ['m5-01', 'm5-02'])
   t.like(hostVars(inv, 'm5-01'), { room_name: 'M5' })

@@ -12,7 +12,7 @@ import { recordsPath } from '../../records/path.ts'
 import type { ImageHolding } from '../../records/rows.ts'
 import { NoRecordsError, openRecords } from '../../records/store.ts'
 import { describeWriters, openWriters } from '../../image/writers.ts'
-import { openProject, VAULT_CONFLICTS, VAULT_OPTIONS } from '../project.ts'
+import { openProject, VAULT_OPTIONS } from '../project.ts'
 
 // What the CLI hands a subcommand (src/cli.ts): the interrupt signal, and the call that makes the first Ctrl-C
 // abort it instead of leaving.
@@ -24,12 +24,10 @@ export interface Interrupts {
 // What every `labplay image` command that reads the inventory takes: which inventory and group, and the vault
 // passwords its group_vars may need (a run's own rows).
 export const HOME_OPTIONS = {
-  inventory: text(['-i', '--inventory'], 'SRC', "the inventory file or folder whose group_vars/ hold the manifest (default\nansible.cfg's, else ./inventory)", { nonEmpty: true }),
+  inventory: text(['-i', '--inventory'], 'SRC', "the inventory file or folder whose group_vars/ hold the manifest (default a\nrun's: ansible.cfg's, else ./inventory, else /etc/ansible/hosts)", { nonEmpty: true }),
   group: text(['--group'], 'GROUP', 'the group whose image it is (default all)', { nonEmpty: true }),
   ...VAULT_OPTIONS,
 }
-
-export const HOME_CONFLICTS = VAULT_CONFLICTS
 
 type HomeValues = { inventory: string | undefined; group: string | undefined; vaultIds: string[]; vaultPasswordFiles: string[]; askVaultPass: boolean }
 

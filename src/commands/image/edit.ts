@@ -19,7 +19,7 @@ const OPTIONS = {
   memory: whole(['--memory'], 'MIB', "guest RAM: half of this machine's, at most 4096", editMemoryMb(totalmem() / 2 ** 20)),
   cpus: whole(['--cpus'], 'N', 'guest CPUs', editCpus(cpus().length)),
   dir: text(['--dir'], 'DIR', 'where NAME.qcow2 is (default the current folder)', { nonEmpty: true }),
-  inventory: text(['-i', '--inventory'], 'SRC', "the inventory whose published versions are refused (default ansible.cfg's, else\n./inventory)", { nonEmpty: true }),
+  inventory: text(['-i', '--inventory'], 'SRC', "the inventory whose published versions are refused (default a run's:\nansible.cfg's, else ./inventory, else /etc/ansible/hosts)", { nonEmpty: true }),
   help: flag(['-h', '--help'], ''),
 }
 
