@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
   ])
   const vault = await commandKeyring({ vaultIds: o.vaultIds, passwordFiles: o.vaultPasswordFiles, askVaultPass: o.askVaultPass }, cwd, config.vault)
   const playbookDir = dirname(playbook)
-  const inventory = await loadInventory(inventorySources(o.inventories, cwd, 'run'), { cwd, vault, playbookDir })
+  const inventory = await loadInventory(inventorySources({ given: o.inventories, configured: config.inventory }, cwd, 'required'), { cwd, vault, playbookDir })
   // As ansible-playbook: an inventory without hosts is a warning, and the run matches nothing (exit 0).
   if (inventory.hosts.size === 0) say(process.stderr, "[WARNING]: provided hosts list is empty, only localhost is available. Note that the implicit localhost does not match 'all'\n")
   const varsDirs = [...inventory.varsDirs.inventory, ...inventory.varsDirs.playbook]
@@ -166,7 +166,7 @@ function findPlaybook(name: string): string {
   throw new InputError(`playbook '${name}' not found (looked at ./${name} and in playbooks/)`)
 }
 
-type CliConfig = ConfigExtras & { timeoutSet: boolean }
+type CliConfig = ConfigExtras & { timeoutSet: boolean; inventory?: string[] }
 
 // ansible.cfg and ANSIBLE_* fill the options the command line left out; -v names the file, as ansible-playbook.
 async function ansibleConfig(o: Options, cwd: string): Promise<CliConfig> {
@@ -175,7 +175,7 @@ async function ansibleConfig(o: Options, cwd: string): Promise<CliConfig> {
   const stream = o.json === '-' ? process.stderr : process.stdout
   for (const warning of config.warnings) say(process.stderr, `[WARNING]: ${warning}\n`)
   if (o.verbosity >= 1) say(stream, config.file ? `Using ${config.file} as config file\n` : 'No config file found; using defaults\n')
-  return { ...applyAnsibleConfig(o, config.settings), timeoutSet: config.settings.timeout !== undefined }
+  return { ...applyAnsibleConfig(o, config.settings), timeoutSet: config.settings.timeout !== undefined, inventory: config.settings.inventory?.value }
 }
 
 // Values as written: a template is not a secret (its rendered value is, once rendered: src/revealed.ts).

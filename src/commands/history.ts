@@ -7,18 +7,22 @@ import { recordsPath } from '../records/path.ts'
 import type { RunLine } from '../records/rows.ts'
 import { NoRecordsError, openRecords, type Records } from '../records/store.ts'
 import { localTime, print, READER_OPTIONS, selectedHosts } from './reader.ts'
+import { VAULT_CONFLICTS } from './project.ts'
 
 const OPTIONS = {
   limit: { ...READER_OPTIONS.limit, help: 'only runs that touched these hosts (Ansible pattern, resolved against the inventory)' },
   last: whole(['-n', '--last'], 'N', 'this many runs', 20),
   inventory: READER_OPTIONS.inventory,
+  vaultIds: READER_OPTIONS.vaultIds,
+  vaultPasswordFiles: READER_OPTIONS.vaultPasswordFiles,
+  askVaultPass: READER_OPTIONS.askVaultPass,
   records: READER_OPTIONS.records,
   json: flag(['--json'], 'machine-readable: one JSON array'),
   help: READER_OPTIONS.help,
 }
 
 // `labplay history --help`.
-export const HISTORY_USAGE = `usage: labplay history [-l PATTERN] [-n N] [--json] [-i INVENTORY] [--records PATH]
+export const HISTORY_USAGE = `usage: labplay history [-l PATTERN] [-n N] [--json] [-i INVENTORY] [--vault-id SOURCE] [--records PATH]
 
 Recent runs, newest first, one line each: number, start (local time), duration, playbook, limit,
 hosts by outcome, exit code, user. \`labplay show NUMBER\` tells one run host by host.
@@ -27,7 +31,7 @@ ${helpLines(OPTIONS, 24)}`
 
 // `labplay history …` → exit code; reads the record read-only.
 export async function main(argv: string[]): Promise<number> {
-  const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay history --help')
+  const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay history --help', VAULT_CONFLICTS)
   if (o.help) return print(HISTORY_USAGE)
   if (positionals.length) throw new InputError(`unexpected argument '${positionals[0]}' (see labplay history --help)`)
   const path = recordsPath({ records: o.records })!

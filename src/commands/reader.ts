@@ -1,29 +1,33 @@
-import { inventorySources } from '../inventory/default.ts'
 import { hostSelector } from '../inventory/recorded-hosts.ts'
 import type { Inventory } from '../inventory/types.ts'
+import type { LockedVars } from '../inventory/vars-dirs.ts'
 import { flag, list, text } from '../option-table.ts'
+import { openProject, VAULT_OPTIONS, type ProjectValues } from './project.ts'
 
-// The options every reader of the run record takes (history, show, report), for their tables: -l, -i,
-// --records, -h. A command may word -l's help its own way.
+// The options every reader of the run record takes (history, show, report), for their tables: -l, -i, the
+// vault passwords, --records, -h. A command may word -l's help its own way.
 export const READER_OPTIONS = {
   limit: text(['-l', '--limit'], 'PATTERN', 'only these hosts (Ansible pattern, resolved against the inventory)', { nonEmpty: true }),
-  inventory: list(['-i', '--inventory'], 'SRC', "inventory for -l's groups (repeatable; default ./inventory when it exists)"),
+  inventory: list(['-i', '--inventory'], 'SRC', "inventory for -l's groups (repeatable; default a run's: ansible.cfg's,\nelse ./inventory, else /etc/ansible/hosts, else none)"),
+  ...VAULT_OPTIONS,
   records: text(['--records'], 'PATH', 'the run record (default $LABPLAY_RECORDS, else ~/.local/state/labplay/runs.db)', { nonEmpty: true }),
   help: flag(['-h', '--help'], ''),
 }
 
-// -i's sources (else ./inventory when it exists), loaded; undefined when there are none.
-export async function readerInventory(given: string[]): Promise<Inventory | undefined> {
-  const cwd = process.cwd()
-  const sources = inventorySources(given, cwd, 'read')
-  return sources.length ? (await import('../inventory/index.ts')).loadInventory(sources, { cwd }) : undefined
+// The inventory a run would read (-i, ansible.cfg's, ./inventory, /etc/ansible/hosts), with the run's vault
+// passwords; undefined when there is none. A reader needs the groups (and the report seat_position): a vars
+// file no password opens goes to `locked` and is left out, instead of stopping the command.
+export async function readerInventory(o: ProjectValues, locked: LockedVars): Promise<Inventory | undefined> {
+  const project = await openProject(o, 'optional')
+  return project.sources.length ? project.load({ lockedVars: locked }) : undefined
 }
 
 // -l as a run means it (groups, globs, ~regex, !exclusions, @file), against the inventory; hosts the
-// inventory no longer lists still match by name or glob. Without -l: undefined (every host).
-export async function selectedHosts(o: { limit: string | undefined; inventory: string[] }, recorded: string[]): Promise<Set<string> | undefined> {
+// inventory no longer lists still match by name or glob. Without -l: undefined (every host). Only the groups
+// count here, so a vars file that cannot be decrypted is passed over in silence.
+export async function selectedHosts(o: ProjectValues & { limit: string | undefined }, recorded: string[]): Promise<Set<string> | undefined> {
   if (!o.limit) return undefined
-  return new Set(hostSelector(await readerInventory(o.inventory), o.limit, process.cwd())(recorded))
+  return new Set(hostSelector(await readerInventory(o, () => undefined), o.limit, process.cwd())(recorded))
 }
 
 // Local time, to the second, as people read it in a terminal: 2025-05-01 14:03:22.

@@ -7,18 +7,22 @@ import { recordsPath } from '../records/path.ts'
 import type { RunDetail } from '../records/rows.ts'
 import { openRecords } from '../records/store.ts'
 import { exitMeaning, localTime, print, READER_OPTIONS, selectedHosts } from './reader.ts'
+import { VAULT_CONFLICTS } from './project.ts'
 
 const OPTIONS = {
   limit: READER_OPTIONS.limit,
   diff: flag(['-D', '--diff'], 'the recorded diff of every changed file (runs made with -D)'),
   inventory: READER_OPTIONS.inventory,
+  vaultIds: READER_OPTIONS.vaultIds,
+  vaultPasswordFiles: READER_OPTIONS.vaultPasswordFiles,
+  askVaultPass: READER_OPTIONS.askVaultPass,
   records: READER_OPTIONS.records,
   json: flag(['--json'], 'machine-readable: one JSON object'),
   help: READER_OPTIONS.help,
 }
 
 // `labplay show --help`.
-export const SHOW_USAGE = `usage: labplay show RUN [-l PATTERN] [-D] [--json] [-i INVENTORY] [--records PATH]
+export const SHOW_USAGE = `usage: labplay show RUN [-l PATTERN] [-D] [--json] [-i INVENTORY] [--vault-id SOURCE] [--records PATH]
 
 One recorded run: its command line, user, times and exit code, then each host (failed and
 unreachable first) with its tasks: status, duration, message. RUN is a number from
@@ -31,7 +35,7 @@ const ORDER: Record<string, number> = { failed: 0, unreachable: 1, interrupted: 
 
 // `labplay show RUN …` → exit code; reads the record read-only.
 export async function main(argv: string[]): Promise<number> {
-  const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay show --help')
+  const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay show --help', VAULT_CONFLICTS)
   if (o.help) return print(SHOW_USAGE)
   const [which, ...extra] = positionals
   if (which === undefined) throw new InputError("show: which run? give its number (see labplay history) or 'last'")

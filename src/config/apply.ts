@@ -17,10 +17,10 @@ export interface ConfigExtras {
 
 // Fills every option the command line did not give from ansible.cfg / ANSIBLE_*, as ansible-playbook
 // does (the command line wins, then the environment, then the file). labplay keeps its own defaults
-// where Ansible's differ and nothing is set (forks 50, retry files on).
+// where Ansible's differ and nothing is set (forks 50, retry files on). Its inventory is not an option filled in
+// here: src/inventory/default.ts decides, for every command, when it is read.
 export function applyAnsibleConfig(o: Options, s: AnsibleSettings): ConfigExtras {
   const unset = (key: keyof Options) => !o.given.has(key)
-  if (unset('inventories') && s.inventory?.value.length) o.inventories = [...s.inventory.value]
   if (unset('user') && s.remoteUser) o.user = s.remoteUser.value
   if (unset('privateKey') && s.privateKeyFile) o.privateKey = s.privateKeyFile.value
   if (unset('forks') && s.forks) o.forks = atLeastOne(s.forks, 'forks')

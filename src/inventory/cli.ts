@@ -3,9 +3,7 @@ import { parseArgs } from 'node:util'
 import { InputError } from '../errors.ts'
 import { mergeVars, parseExtraVars } from '../playbook/index.ts'
 import { VaultError } from '../vault/keyring.ts'
-import { commandKeyring } from '../vault/passwords.ts'
 import { showGraph, showHost, showList } from './show.ts'
-import { loadInventory } from './sources.ts'
 
 export const INVENTORY_USAGE = `usage: labplay inventory --list | --host HOST | --graph [GROUP] [options]
 
@@ -16,7 +14,8 @@ Secrets are masked: *_password-like values written in clear, and everything from
       --list                every group (its own hosts and children) and _meta.hostvars
       --host HOST           one host's variables
       --graph [GROUP]       the groups under GROUP (default all) as a tree; --vars adds variables
-  -i, --inventory SRC       inventory file, folder or "h1,h2," (repeatable; default ./inventory)
+  -i, --inventory SRC       inventory file, folder or "h1,h2," (repeatable; default as for a run: ansible.cfg's,
+                            else ./inventory, else /etc/ansible/hosts)
       --playbook-dir DIR    group_vars/ and host_vars/ beside a playbook in DIR, as a run reads them
                             (default: the current folder's, as ansible-inventory)
   -e, --extra-vars VARS     k=v, JSON/YAML or @file (repeatable), shown on top of each host's variables
@@ -52,14 +51,16 @@ export async function main(argv: string[]): Promise<number> {
   const passwordFiles = [...(o['vault-password-file'] ?? []), ...(o['vault-pass-file'] ?? [])]
   const askVaultPass = o['ask-vault-pass'] === true || o['ask-vault-password'] === true
   if (askVaultPass && passwordFiles.length) throw new InputError('--ask-vault-pass and --vault-password-file: give one or the other (or several --vault-id)')
-  // As ansible-inventory: ansible.cfg's (or $ANSIBLE_INVENTORY's) inventory when no -i, its vault settings too.
-  const [{ loadAnsibleConfig }, { vaultConfig }] = await Promise.all([import('../config/ansible-cfg.ts'), import('../config/apply.ts')])
-  const { settings } = loadAnsibleConfig({ cwd, env: process.env })
-  const vault = await commandKeyring({ vaultIds: o['vault-id'] ?? [], passwordFiles, askVaultPass }, cwd, vaultConfig(settings))
+  // As ansible-inventory: ansible.cfg's (or $ANSIBLE_INVENTORY's) inventory when no -i, its vault settings too;
+  // the inventory a run would read (src/inventory/default.ts).
+  const { openProject } = await import('../commands/project.ts')
+  const project = await openProject({ inventory: o.inventory ?? [], vaultIds: o['vault-id'] ?? [], vaultPasswordFiles: passwordFiles, askVaultPass }, 'required', cwd)
+  const vault = await project.vault()
   // As ansible-inventory: host variables include group_vars/ and host_vars/ of the current folder (its default
   // playbook folder); a group's own variables (--graph --vars) those of --playbook-dir only.
   const playbookDir = o['playbook-dir']
-  const inventory = await loadInventory(o.inventory?.length ? o.inventory : settings.inventory?.value ?? ['inventory'], { cwd, vault, playbookDir: playbookDir ?? cwd })
+  // As ansible-inventory: --graph without --vars reads no variables, so an encrypted vars file needs no password.
+  const inventory = await project.load({ playbookDir: playbookDir ?? cwd, ...(o.graph && !o.vars ? { lockedVars: () => undefined } : {}) })
   const extraVars = mergeVars(...(o['extra-vars'] ?? []).map((e) => parseExtraVars(e, cwd, vault)))
   let text: string
   try {

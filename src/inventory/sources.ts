@@ -7,7 +7,7 @@ import { parseAddress } from './address.ts'
 import { parseIni } from './ini.ts'
 import { addHost, emptyInventory, reconcile } from './model.ts'
 import type { Inventory } from './types.ts'
-import { loadVarsDir, type VarsReader } from './vars-dirs.ts'
+import { loadVarsDir, type LockedVars, type VarsReader } from './vars-dirs.ts'
 import { openVaultFile } from '../vault/file.ts'
 import type { Keyring } from '../vault/keyring.ts'
 import { decodeUtf8 } from './text.ts'
@@ -27,6 +27,8 @@ export interface LoadOptions {
   vault?: Keyring
   // The playbook's folder: its group_vars/ and host_vars/ rank above the inventory's, as in Ansible.
   playbookDir?: string
+  // A reader that needs the groups only: a vars file no password opens is skipped and named here, not refused.
+  lockedVars?: LockedVars
 }
 
 // Reads the -i sources in order into one inventory, then group_vars/ and host_vars/ beside each, then
@@ -39,7 +41,7 @@ export async function loadInventory(sources: string[], opts: LoadOptions = {}): 
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
   }
   try {
-    return await load(sources, cwd, { show, vault: opts.vault, cwd }, opts.playbookDir)
+    return await load(sources, cwd, { show, vault: opts.vault, cwd, lockedVars: opts.lockedVars }, opts.playbookDir)
   } catch (e) {
     const io = e as NodeJS.ErrnoException
     if (e instanceof InputError || typeof io.code !== 'string' || typeof io.path !== 'string') throw e

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { InputError } from '../errors.ts'
 import { openVaultFile, revealAll } from '../vault/file.ts'
+import { isVaultText } from '../vault/format.ts'
 import type { Keyring } from '../vault/keyring.ts'
 import { decodeUtf8 } from './text.ts'
 import type { Inventory, VarsDir, VarsEntry } from './types.ts'
@@ -16,7 +17,12 @@ export interface VarsReader {
   vault?: Keyring
   // Where inventory scripts run (the current folder, as in Ansible).
   cwd?: string
+  lockedVars?: LockedVars
 }
+
+// Why a vars file encrypted whole is not read (the error names the file), when the reader goes on without it
+// because no password given opens it: as Ansible's `--list-hosts` and `ansible-inventory --graph`, which never decrypt vars.
+export type LockedVars = (why: InputError) => void
 
 // Reads group_vars/ and host_vars/ in `dir` (beside an inventory source, or beside the playbook) for the
 // groups and hosts the inventory knows, as Ansible's host_group_vars plugin: `web.yml` or a folder `web/`
@@ -78,7 +84,16 @@ async function readVars(files: string[], reader: VarsReader): Promise<VarsEntry>
   const out: VarsEntry = { vars: {}, places: {} }
   for (const file of files) {
     const shown = reader.show(file)
-    const { text, encrypted } = openVaultFile(decodeUtf8(await readFile(file), shown), reader.vault, { file: shown })
+    const raw = decodeUtf8(await readFile(file), shown)
+    let opened
+    try {
+      opened = openVaultFile(raw, reader.vault, { file: shown })
+    } catch (err) {
+      if (!(reader.lockedVars && err instanceof InputError && isVaultText(raw))) throw err
+      reader.lockedVars(err)
+      continue
+    }
+    const { text, encrypted } = opened
     const root = await readYaml(text, shown, reader.vault)
     const data = plain(root)
     if (data === null) continue

@@ -21,7 +21,11 @@ const made = (async () => {
   writeFileSync(join(dir, 'pass'), 'inv-pass\n')
   writeFileSync(join(dir, 'inv/hosts'), '[m5]\nm5-01 ansible_host=10.5.0.1\n')
   writeFileSync(join(dir, 'inv/group_vars/m5.yml'), 'ldap_bind_secret: "cn=admin secret"\n')
-  await sh('ansible-vault', ['encrypt', '--vault-password-file', join(dir, 'pass'), join(dir, 'inv/hosts'), join(dir, 'inv/group_vars/m5.yml')], { env })
+  mkdirSync(join(dir, 'room/group_vars/m5'), { recursive: true })
+  writeFileSync(join(dir, 'room/hosts'), '[m5]\nm5-01\nm5-02\n')
+  writeFileSync(join(dir, 'room/group_vars/m5/seats.yml'), 'seat_position: "1,2"\n')
+  writeFileSync(join(dir, 'room/group_vars/m5/plain.yml'), 'room_name: M5\n')
+  await sh('ansible-vault', ['encrypt', '--vault-password-file', join(dir, 'pass'), join(dir, 'inv/hosts'), join(dir, 'inv/group_vars/m5.yml'), join(dir, 'room/group_vars/m5/seats.yml')], { env })
   const { stdout } = await sh('ansible-vault', ['encrypt_string', '--vault-password-file', join(dir, 'pass'), 'desk-pw', '--name', 'desk_password'], { env })
   writeFileSync(join(dir, 'desks.yml'), `teachers:\n  hosts:\n    desk-1:\n      ${stdout.replace(/\n/g, '\n      ')}\n`)
 })()
@@ -43,4 +47,22 @@ test('a !vault value in a YAML inventory stays encrypted until used, even withou
   t.regex(JSON.stringify(value), /^\{"__ansible_vault":"\$ANSIBLE_VAULT;1\.1;AES256\\n/)
   const unlocked = hostVars(await loadInventory(['desks.yml'], { cwd: dir, vault: keyring }), 'desk-1').desk_password as Vaulted
   t.is(unlocked.reveal(), 'desk-pw')
+})
+
+test('a reader that needs the groups only (lockedVars) goes on without a vars file no password opens, and is told which', async (t) => {
+  await made
+  const locked: string[] = []
+  const lockedVars = (why: InputError) => locked.push(why.format())
+  const inv = await loadInventory(['room'], { cwd: dir, lockedVars })
+  t.deepEqual(inv.groups.get('m5')?.hosts, ['m5-01', 'm5-02'])
+  t.like(hostVars(inv, 'm5-01'), { room_name: 'M5' })
+  t.false('seat_position' in hostVars(inv, 'm5-01'))
+  t.deepEqual(locked, ['room/group_vars/m5/seats.yml: cannot decrypt this file: it is encrypted with ansible-vault and no vault password was given: give the password with --ask-vault-pass, --vault-password-file FILE or --vault-id LABEL@SOURCE'])
+  const wrong = new Keyring([{ label: 'default', password: Buffer.from('not-it'), source: 'test' }])
+  await loadInventory(['room'], { cwd: dir, vault: wrong, lockedVars })
+  t.regex(locked[1]!, /^room\/group_vars\/m5\/seats\.yml: cannot decrypt this file: no vault password given decrypts it/)
+  t.like(hostVars(await loadInventory(['room'], { cwd: dir, vault: keyring, lockedVars }), 'm5-01'), { seat_position: '1,2', room_name: 'M5' })
+  t.is(locked.length, 2)
+  const refused = await t.throwsAsync(loadInventory(['inv'], { cwd: dir, lockedVars }), { instanceOf: InputError })
+  t.regex(refused!.format(), /^inv\/hosts: cannot decrypt this file/, 'the inventory file itself holds the groups: still refused')
 })

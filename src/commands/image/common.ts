@@ -2,10 +2,8 @@ import { statSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { basename } from 'node:path'
 import { InputError } from '../../errors.ts'
-import { inventorySources } from '../../inventory/default.ts'
-import { loadInventory, type Inventory } from '../../inventory/index.ts'
-import { text, type Conflict } from '../../option-table.ts'
-import { RUN_OPTIONS } from '../../options.ts'
+import type { Inventory } from '../../inventory/index.ts'
+import { text } from '../../option-table.ts'
 import { terminalText } from '../../output/terminal-text.ts'
 import { hashFile, type HashedFile } from '../../image/hash.ts'
 import { imageHome, type ImageHome } from '../../image/home.ts'
@@ -14,7 +12,7 @@ import { recordsPath } from '../../records/path.ts'
 import type { ImageHolding } from '../../records/rows.ts'
 import { NoRecordsError, openRecords } from '../../records/store.ts'
 import { describeWriters, openWriters } from '../../image/writers.ts'
-import { commandKeyring } from '../../vault/passwords.ts'
+import { openProject, VAULT_OPTIONS } from '../project.ts'
 
 // What the CLI hands a subcommand (src/cli.ts): the interrupt signal, and the call that makes the first Ctrl-C
 // abort it instead of leaving.
@@ -26,26 +24,19 @@ export interface Interrupts {
 // What every `labplay image` command that reads the inventory takes: which inventory and group, and the vault
 // passwords its group_vars may need (a run's own rows).
 export const HOME_OPTIONS = {
-  inventory: text(['-i', '--inventory'], 'SRC', 'the inventory file or folder whose group_vars/ hold the manifest (default ./inventory)', { nonEmpty: true }),
+  inventory: text(['-i', '--inventory'], 'SRC', "the inventory file or folder whose group_vars/ hold the manifest (default a\nrun's: ansible.cfg's, else ./inventory, else /etc/ansible/hosts)", { nonEmpty: true }),
   group: text(['--group'], 'GROUP', 'the group whose image it is (default all)', { nonEmpty: true }),
-  vaultIds: RUN_OPTIONS.vaultIds,
-  vaultPasswordFiles: RUN_OPTIONS.vaultPasswordFiles,
-  askVaultPass: RUN_OPTIONS.askVaultPass,
+  ...VAULT_OPTIONS,
 }
-
-export const HOME_CONFLICTS = [
-  ['askVaultPass', 'vaultPasswordFiles', '--ask-vault-pass and --vault-password-file: give one or the other (or several --vault-id)'],
-] as const satisfies ReadonlyArray<Conflict<typeof HOME_OPTIONS>>
 
 type HomeValues = { inventory: string | undefined; group: string | undefined; vaultIds: string[]; vaultPasswordFiles: string[]; askVaultPass: boolean }
 
-// The inventory (-i, else ./inventory) loaded with its vault passwords, where the group's manifest lives, and
-// how to read the inventory again after a write (with the same passwords: no second prompt).
+// The inventory a run would read (-i, ansible.cfg's, ./inventory, /etc/ansible/hosts) loaded with the run's vault
+// passwords, where the group's manifest lives, and how to read the inventory again after a write (with the same
+// passwords: no second prompt).
 export async function loadHome(o: HomeValues, cwd = process.cwd()): Promise<{ inventory: Inventory; home: ImageHome; reload: () => Promise<Inventory> }> {
-  const sources = inventorySources(o.inventory ? [o.inventory] : [], cwd, 'read')
-  if (!sources.length) throw new InputError('no inventory: ./inventory does not exist; name one with -i')
-  const vault = await commandKeyring({ vaultIds: o.vaultIds, passwordFiles: o.vaultPasswordFiles, askVaultPass: o.askVaultPass }, cwd)
-  const reload = () => loadInventory(sources, { cwd, vault })
+  const project = await openProject({ ...o, inventory: o.inventory ? [o.inventory] : [] }, 'required', cwd)
+  const reload = () => project.load()
   const inventory = await reload()
   return { inventory, home: await imageHome(inventory, o.group ?? 'all', cwd), reload }
 }

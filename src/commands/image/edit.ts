@@ -9,8 +9,8 @@ import { editArgs, editCpus, editMemoryMb } from '../../image/edit-vm.ts'
 import { groupVarsOf, publishedAs } from '../../image/published.ts'
 import { imageInfo } from '../../image/qemu-img.ts'
 import { Qmp } from '../../image/qmp.ts'
-import { inventorySources } from '../../inventory/default.ts'
 import { flag, helpLines, list, parseTable, text, whole } from '../../option-table.ts'
+import { openProject } from '../project.ts'
 import { done, refuseWriters, say, warn, type Interrupts } from './common.ts'
 
 const OPTIONS = {
@@ -19,7 +19,7 @@ const OPTIONS = {
   memory: whole(['--memory'], 'MIB', "guest RAM: half of this machine's, at most 4096", editMemoryMb(totalmem() / 2 ** 20)),
   cpus: whole(['--cpus'], 'N', 'guest CPUs', editCpus(cpus().length)),
   dir: text(['--dir'], 'DIR', 'where NAME.qcow2 is (default the current folder)', { nonEmpty: true }),
-  inventory: text(['-i', '--inventory'], 'SRC', 'the inventory whose published versions are refused (default ./inventory)', { nonEmpty: true }),
+  inventory: text(['-i', '--inventory'], 'SRC', "the inventory whose published versions are refused (default a run's:\nansible.cfg's, else ./inventory, else /etc/ansible/hosts)", { nonEmpty: true }),
   help: flag(['-h', '--help'], ''),
 }
 
@@ -106,8 +106,9 @@ async function diskFile(name: string, dir: string | undefined): Promise<string> 
 
 // Published versions are listed in the inventory's histories: edit refuses them, whatever their mode says.
 async function refusePublished(disk: string, inventory: string | undefined): Promise<void> {
-  const [source] = inventorySources(inventory ? [inventory] : [], process.cwd(), 'read')
-  if (source === undefined) return warn('no inventory (-i, or ./inventory): cannot tell whether this disk is a published version')
+  const project = await openProject({ inventory: inventory ? [inventory] : [], vaultIds: [], vaultPasswordFiles: [], askVaultPass: false }, 'optional')
+  const [source] = project.sources
+  if (source === undefined) return warn("no inventory (-i, ansible.cfg's, ./inventory or /etc/ansible/hosts): cannot tell whether this disk is a published version")
   const published = await publishedAs(disk, await groupVarsOf(resolve(source)))
   if (published) {
     const { entry, group } = published

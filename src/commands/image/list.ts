@@ -8,7 +8,8 @@ import { jsonText, terminalData } from '../../output/terminal-text.ts'
 import { formatBytes, plural } from '../../output/text.ts'
 import type { ImageManifest } from '../../sdk/manifest.ts'
 import { localTime, READER_OPTIONS } from '../reader.ts'
-import { done, HOME_CONFLICTS, HOME_OPTIONS, loadHome, recordedHoldings } from './common.ts'
+import { done, HOME_OPTIONS, loadHome, recordedHoldings } from './common.ts'
+import { VAULT_CONFLICTS } from '../project.ts'
 
 const OPTIONS = {
   limit: { ...READER_OPTIONS.limit, help: "only these of the group's seats (Ansible pattern)" },
@@ -51,7 +52,7 @@ export interface Listing {
 
 // `labplay image list …` → exit code; reads the inventory, the history and the run record, writes nothing.
 export async function main(argv: string[]): Promise<number> {
-  const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay image list --help', HOME_CONFLICTS)
+  const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay image list --help', VAULT_CONFLICTS)
   if (o.help) return done(LIST_USAGE)
   if (positionals.length) throw new InputError(`unexpected argument '${positionals[0]}' (see labplay image list --help)`)
   const cwd = process.cwd()

@@ -9,7 +9,8 @@ import { stampedSha256, writeSourceStamp } from '../../image/source-stamp.ts'
 import { flag, helpLines, parseTable, text } from '../../option-table.ts'
 import { formatBinaryBytes, formatBytes, plural } from '../../output/text.ts'
 import { checkManifest, type ImageManifest } from '../../sdk/manifest.ts'
-import { done, hashShown, HOME_CONFLICTS, HOME_OPTIONS, loadHome, publisher, refuseWriters, say, warn } from './common.ts'
+import { done, hashShown, HOME_OPTIONS, loadHome, publisher, refuseWriters, say, warn } from './common.ts'
+import { VAULT_CONFLICTS } from '../project.ts'
 
 const OPTIONS = {
   name: text(['--name'], 'NAME', "the image's name (letters, digits, '.', '_', '-'): the seats' file is NAME-VERSION.qcow2", { nonEmpty: true }),
@@ -32,7 +33,7 @@ ${helpLines(OPTIONS, 28)}`
 
 // `labplay image publish FILE …` → exit code.
 export async function main(argv: string[]): Promise<number> {
-  const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay image publish --help', HOME_CONFLICTS)
+  const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay image publish --help', VAULT_CONFLICTS)
   if (o.help) return done(PUBLISH_USAGE)
   const [given, ...extra] = positionals
   if (given === undefined) throw new InputError('image publish: which file? (labplay image publish FILE --name NAME --version VERSION)')

@@ -10,7 +10,8 @@ import { terminalData } from '../../output/terminal-text.ts'
 import { plural } from '../../output/text.ts'
 import type { ImageManifest } from '../../sdk/manifest.ts'
 import { READER_OPTIONS } from '../reader.ts'
-import { done, hashShown, HOME_CONFLICTS, HOME_OPTIONS, loadHome, publisher, recordedHoldings, refuseWriters, say } from './common.ts'
+import { done, hashShown, HOME_OPTIONS, loadHome, publisher, recordedHoldings, refuseWriters, say } from './common.ts'
+import { VAULT_CONFLICTS } from '../project.ts'
 
 const OPTIONS = {
   to: text(['--to'], 'VERSION', 'the version to return to (default: the one published before the current one)', { nonEmpty: true }),
@@ -31,7 +32,7 @@ ${helpLines(OPTIONS, 24)}`
 
 // `labplay image rollback …` → exit code.
 export async function main(argv: string[]): Promise<number> {
-  const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay image rollback --help', HOME_CONFLICTS)
+  const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay image rollback --help', VAULT_CONFLICTS)
   if (o.help) return done(ROLLBACK_USAGE)
   if (positionals.length) throw new InputError(`unexpected argument '${positionals[0]}': give the version with --to`)
   const { home } = await loadHome(o)
