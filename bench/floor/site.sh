@@ -13,11 +13,17 @@ svc() {
   fi
   for n; do [ -x /etc/init.d/"$n" ] && echo exists=1; service "$n" status >/dev/null 2>&1; echo "running=$?"; set -- /etc/rc2.d/S??"$n"; [ -e "$1" ] && echo enabled=1; done
 }
-dpkg-query -W -f '${binary:Package}\t${db:Status-Abbrev}\n' -- udpcast qemu-utils qemu-system-x86 qemu-system-gui samba desktop-file-utils gdm3 2>/dev/null
-# kvm-module
+dpkg-query -W -f '${binary:Package}\t${db:Status-Abbrev}\n' -- udpcast qemu-utils qemu-system-x86 qemu-system-gui samba-common-bin tdb-tools samba desktop-file-utils matchbox-window-manager gdm3 2>/dev/null
+# kvm-module: the device, the test guest's verdict (cached for the boot: no QEMU on a rerun), nesting, udev, the newest kernel
+test -c /dev/kvm; echo "kvm device: $?"
+sum /usr/local/libexec/labplay-kvm-probe
+LABPLAY_KVM_PROBE_CACHE=/run/labplay/kvm-probe.kvm LABPLAY_KVM_PROBE_WRITE=1 bash /usr/local/libexec/labplay-kvm-probe kvm
+cat /sys/module/kvm_intel/parameters/nested /sys/module/kvm_amd/parameters/nested 2>/dev/null
 st /etc/modules-load.d/labplay-kvm.conf /etc/modprobe.d/labplay-kvm-nested.conf /etc/udev/rules.d
 getent group kvm
 sum /etc/udev/rules.d/65-labplay-kvm.rules
+test -S /run/udev/control; echo "udev: $?"
+modinfo -k "$(ls /lib/modules | sort -V | tail -n1)" kvm >/dev/null 2>&1; echo "newest kernel's kvm: $?"
 # udpcast and vm-image: the image by its sha256 stamp, qemu-img check's stamp, mode, registry, link
 d=${img%/*} b=${img##*/}
 st "$d"
@@ -29,6 +35,7 @@ sum /etc/labplay/labvm.conf /usr/local/bin/labvm /usr/local/libexec/labvm-smb-re
 svc labvm-overlays
 # samba-loopback
 sum /etc/samba/smb.conf
+lpstat -p m5-laser >/dev/null 2>&1; echo "printer queue: $?"
 st /var/spool/samba
 svc smbd nmbd
 [ -d /run/systemd/system ] || pidof nmbd
