@@ -3,19 +3,12 @@ import samba from '../../roles/samba-loopback/index.ts'
 import type { Vars } from '../../src/vars.ts'
 import { runPlay, type RoleCase } from './role-harness.ts'
 import { unquote } from './role-seat.ts'
+import { CAMPUS_LDAP } from './samba-cases.ts'
 
 // Debian's samba package starts smbd (and tries nmbd) from its scripts as it installs: on a bare seat the role
 // puts everything smbd reads at its start in place first, with Samba's tools alone, then installs samba.
 
-const LDAP: Vars = {
-  workgroup: 'CAMPUS',
-  samba_passdb: 'ldapsam',
-  samba_ldap_url: 'ldap://ldap.campus.fr/',
-  samba_ldap_suffix: 'dc=campus,dc=fr',
-  samba_ldap_admin_dn: 'cn=samba,ou=system,dc=campus,dc=fr',
-  samba_ldap_admin_password: 'Adm1n pw',
-  samba_ldap_ca_cert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
-}
+const LDAP: Vars = { ...CAMPUS_LDAP, samba_ldap_ca_cert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' }
 // The directory answers: no password stored yet, and the domain's SID.
 const DIRECTORY: RoleCase['probes'] = [
   [/^dir=\$\(testparm -s --parameter-name='private dir'/, { code: 1 }],

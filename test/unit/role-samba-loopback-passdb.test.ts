@@ -1,12 +1,10 @@
 import test from 'ava'
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { testWhere } from '../helpers/test-where.ts'
 import role from '../../roles/samba-loopback/index.ts'
 import { ldapConf, passdbSettings } from '../../roles/samba-loopback/passdb.ts'
 import { smbConf, SmbConfError } from '../../roles/samba-loopback/smb-conf.ts'
 import type { Vars } from '../../src/vars.ts'
+import { CAMPUS_LDAP, HAS_TESTPARM, testparmDump } from './samba-cases.ts'
 
 // How Samba authenticates: tdbsam as before, or the campus directory; variables in, smb.conf lines out.
 
@@ -15,15 +13,7 @@ MIIBfTCCASOgAwIBAgIUQ2FtcHVzQ0FsYWJwbGF5dGVzdDAKBggqhkjOPQQDAjAc
 MRowGAYDVQQDDBFsYWJwbGF5IGNhbXB1cyBDQTAeFw0yNjEyMDMwMDAwMDBaFw0y
 -----END CERTIFICATE-----
 `
-const LDAP: Vars = {
-  workgroup: 'CAMPUS',
-  samba_passdb: 'ldapsam',
-  samba_ldap_url: 'ldap://ldap.campus.fr/',
-  samba_ldap_suffix: 'dc=campus,dc=fr',
-  samba_ldap_admin_dn: 'cn=samba,ou=system,dc=campus,dc=fr',
-  samba_ldap_admin_password: 'Adm1n "pw" \\ 100%',
-}
-const vars = (over: Vars = {}): Vars => ({ ...role.defaults, ...LDAP, ...over })
+const vars = (over: Vars = {}): Vars => ({ ...role.defaults, ...CAMPUS_LDAP, ...over })
 
 // The [global] section as {parameter: value}.
 function global(conf: string): Record<string, string> {
@@ -158,13 +148,7 @@ for (const [title, over] of [
   ['StartTLS, two servers, a domain of its own', { samba_ldap_url: ['ldap://a.campus.fr/', 'ldap://b.campus.fr:3389'], samba_ldap_domain: 'UNIV' }],
   ['ldaps, no user or group suffix', { samba_ldap_url: 'ldaps://ldap.campus.fr/', samba_ldap_start_tls: false, samba_ldap_user_suffix: '', samba_ldap_group_suffix: '' }],
 ] as Array<[string, Vars]>) {
-  test(`testparm loads the ldapsam config: ${title}`, (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'smbconf-'))
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-    writeFileSync(join(dir, 'smb.conf'), smbConf(vars(over)))
-    const ran = spawnSync('testparm', ['-s', join(dir, 'smb.conf')], { encoding: 'utf8' })
-    t.is(ran.status, 0, ran.stderr)
-    t.notRegex(ran.stderr, /Unknown parameter|Ignoring|ERROR/)
-    t.regex(ran.stdout, /\tpassdb backend = ldapsam:/)
+  testWhere(HAS_TESTPARM)(`testparm loads the ldapsam config: ${title}`, (t) => {
+    t.regex(testparmDump(t, smbConf(vars(over))), /\tpassdb backend = ldapsam:/)
   })
 }
