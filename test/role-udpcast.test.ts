@@ -73,12 +73,15 @@ test.serial('check mode on fresh hosts lists who would receive and changes nothi
 test.serial('one multicast round fills five hosts, verified; the host with the right copy receives nothing', async (t) => {
   const before = await inode(names[5]!)
   const started = Date.now()
-  const ran = await run()
+  // Five receivers, their hashing and the sender share the lab's two cores with the rest of the suite: a receiver
+  // slow to acknowledge was once dropped after the default 10 requests (and received in round 2, as designed).
+  // This test is about the one stream; the drop policy has its own (a killed receiver) and the unit tests.
+  const ran = await run(['-e', JSON.stringify({ udpcast_retries_until_drop: 200 })])
   t.log(`first run ${Date.now() - started} ms`)
   t.is(ran.code, 0, ran.stdout + ran.stderr)
   t.deepEqual(senders().map((l) => /--min-receivers (\d+)/.exec(l)?.[1]), ['5'], 'one stream for all five')
   t.true(RANGE.includes(portOf(senders()[0]!)), senders()[0])
-  t.regex(senders()[0]!, /--max-bitrate 600m --retries-until-drop 10/)
+  t.regex(senders()[0]!, /--max-bitrate 600m --retries-until-drop 200/)
   for (const h of names.slice(0, 5)) {
     t.deepEqual(ran.recap.get(h), { ok: 4, changed: 1, unreachable: 0, failed: 0, skipped: 0 }, h)
     t.regex(ran.stdout, new RegExp(`changed: \\[${h}\\] .*received 24\\.0 MB by multicast$`, 'm'))
