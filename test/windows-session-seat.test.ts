@@ -218,13 +218,15 @@ test.serial("a print job sent to the printer share, as the guest sends it, arriv
   // From the seat's loopback Samba, where the guest's relay leads, with the student's campus credentials.
   await sh(seat, `cat > /tmp/report.txt && chown ${STUDENT.uidNumber} /tmp/report.txt && cd /tmp &&
     setpriv --reuid=${STUDENT.uidNumber} --regid=${directory.studentsGid} --init-groups smbclient //127.0.0.1/printer -A ${HOME}/${CREDENTIALS} -c 'print report.txt'`, job)
-  let printed = ''
-  for (let i = 0; i < 100 && !printed; i++) {
-    printed = (await lab.exec(seat, `cat ${PRINTED}/*.prn 2>/dev/null`)).stdout
-    if (!printed) await new Promise((resolve) => setTimeout(resolve, 100))
+  // CUPS marks the job completed once its back end has exited, that is once the file is whole: wait for that (bounded).
+  const studentsJob = new RegExp(`^${PRINTER}-\\d+\\s+${STUDENT.uid}\\s`, 'm')
+  let completed = ''
+  for (let i = 0; i < 150 && !studentsJob.test(completed); i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100))
+    completed = (await lab.exec(seat, `lpstat -W completed -o ${PRINTER}`)).stdout
   }
-  t.is(printed, job)
-  t.regex(await sh(seat, `lpstat -W completed -o ${PRINTER}`), new RegExp(`^${PRINTER}-\\d+\\s+${STUDENT.uid}\\s`, 'm'), 'the job is the student\'s')
+  t.regex(completed, studentsJob, 'the job is the student\'s, and completed')
+  t.is(await sh(seat, `cat ${PRINTED}/*.prn`), job)
 })
 
 test.serial("another seat cannot reach this seat's Samba (its SSH, the same way, it can)", async (t) => {

@@ -46,13 +46,17 @@ started=$(date +%s%N)
 session=$!
 
 # While the session runs: the screen is copied as long as the user's QEMU runs (checked after each copy, so the
-# last kept copy was taken while the VM was on screen), and the QEMU window's geometry is read: the one read most
-# often is the window the student saw (QEMU maps it before it goes full screen, and unmaps it on its way out), the
-# changes are kept with their time, and the reads that found no window manager of the user are counted.
-declare -A reads=()
+# last kept copy was taken while the VM was on screen), and the QEMU window's geometry is read: the one on screen
+# longest (each read counts for the time since the one before) is the window the student saw (QEMU maps a window
+# before it goes full screen, and unmaps it on its way out); the changes are kept with their time, and the reads
+# that found no window manager of the user are counted. The bound is time (each round also copies the screen and
+# asks X, slow on a loaded machine); the round count is only a second stop.
+declare -A shown_ms=()
 changes=()
 rc=timeout
-for ((i = 0; i < bound * 5; i++)); do
+deadline=$((SECONDS + bound))
+read_at=
+for ((i = 0; i < bound * 50 && SECONDS < deadline; i++)); do
   if ! kill -0 "$session" 2>/dev/null; then
     wait "$session" 2>/dev/null
     rc=$?
@@ -63,12 +67,15 @@ for ((i = 0; i < bound * 5; i++)); do
     mv -f "$out/.frame" "$out/guest.xwd" 2>/dev/null
     seen=$(as_user env -i DISPLAY=":$number" XAUTHORITY="$auth" xwininfo -root -tree 2>/dev/null | grep -a -m1 '"QEMU' | grep -a -o '[0-9]*x[0-9]*+[0-9-]*+[0-9-]*' | head -n 1)
     window=${seen:-${window:-}}
+    now=$(date +%s%N)
     if [ -n "$seen" ]; then
-      reads[$seen]=$((${reads[$seen]:-0} + 1))
-      [ "$seen" = "${last_seen:-}" ] || changes+=("$((($(date +%s%N) - started) / 1000000))ms:$seen")
+      # The first read only starts the clock: what came before it was no window of QEMU's.
+      shown_ms[$seen]=$((${shown_ms[$seen]:-0} + (now - ${read_at:-$now}) / 1000000))
+      [ "$seen" = "${last_seen:-}" ] || changes+=("$(((now - started) / 1000000))ms:$seen")
       last_seen=$seen
       pgrep -u "$uid" -x matchbox-window >/dev/null || no_wm=$((${no_wm:-0} + 1))
     fi
+    read_at=$now
     if [ "$mode" = kill-launcher ] && [ -n "${window:-}" ] && [ -z "${killed:-}" ]; then
       kill -KILL "$session" && killed=1
     fi
@@ -79,9 +86,9 @@ elapsed=$((($(date +%s%N) - started) / 1000000))
 if [ "$rc" = timeout ]; then kill -KILL -- "-$session" 2>/dev/null; fi
 echo "session_rc=$rc"
 echo "session_ms=$elapsed"
-most=none
-for g in "${!reads[@]}"; do [ "$most" != none ] && [ "${reads[$g]}" -le "${reads[$most]}" ] || most=$g; done
-echo "qemu_window=$most"
+# Longest shown first; a tie goes to the geometry first in sort order, so the answer never depends on hash order.
+most=$(for g in "${!shown_ms[@]}"; do echo "${shown_ms[$g]} $g"; done | sort -k1,1nr -k2,2 | head -n 1 | cut -d' ' -f2)
+echo "qemu_window=${most:-none}"
 echo "qemu_windows=${changes[*]:-}"
 echo "qemu_reads_without_wm=${no_wm:-0}"
 
