@@ -39,8 +39,9 @@ export interface Project {
 export async function openProject(o: ProjectValues, need: InventoryNeed, cwd = process.cwd()): Promise<Project> {
   const [{ loadAnsibleConfig }, { vaultConfig }] = await Promise.all([import('../config/ansible-cfg.ts'), import('../config/apply.ts')])
   const { settings, warnings } = loadAnsibleConfig({ cwd, env: process.env })
-  for (const warning of warnings) process.stderr.write(terminalText(`[WARNING]: ${warning}\n`))
-  const sources = inventorySources({ given: o.inventory, configured: settings.inventory?.value }, cwd, need)
+  const warn = (text: string) => void process.stderr.write(terminalText(`[WARNING]: ${text}\n`))
+  for (const warning of warnings) warn(warning)
+  const sources = inventorySources({ given: o.inventory, configured: settings.inventory?.value }, cwd, need, warn)
   let keyring: Promise<Keyring> | undefined
   const vault = () => (keyring ??= import('../vault/passwords.ts').then(({ commandKeyring }) =>
     commandKeyring({ vaultIds: o.vaultIds, passwordFiles: o.vaultPasswordFiles, askVaultPass: o.askVaultPass }, cwd, vaultConfig(settings))))

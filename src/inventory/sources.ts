@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs'
 import { readdir, readFile, stat } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path'
 import { InputError } from '../errors.ts'
+import { isHostList, sourcePath } from './default.ts'
 import { parseAddress } from './address.ts'
 import { parseIni } from './ini.ts'
 import { addHost, emptyInventory, reconcile } from './model.ts'
@@ -54,8 +53,8 @@ async function load(sources: string[], cwd: string, reader: VarsReader, playbook
   const varsDirs: string[] = []
   for (const source of sources) {
     if (!source) continue
-    const path = resolve(cwd, source.replace(/^~(?=\/|$)/, homedir()))
-    if (source.includes(',') && !existsSync(path)) {
+    const path = sourcePath(source, cwd)
+    if (isHostList(source, cwd)) {
       parseHostList(source, inv)
       continue
     }
