@@ -1,8 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { InputError } from '../errors.ts'
-import { openVaultFile, revealAll } from '../vault/file.ts'
-import { isVaultText } from '../vault/format.ts'
+import { LockedVaultFileError, openVaultFile, revealAll } from '../vault/file.ts'
 import type { Keyring } from '../vault/keyring.ts'
 import { decodeUtf8 } from './text.ts'
 import type { Inventory, VarsDir, VarsEntry } from './types.ts'
@@ -89,7 +88,8 @@ async function readVars(files: string[], reader: VarsReader): Promise<VarsEntry>
     try {
       opened = openVaultFile(raw, reader.vault, { file: shown })
     } catch (err) {
-      if (!(reader.lockedVars && err instanceof InputError && isVaultText(raw))) throw err
+      // Only a file no password opens: a damaged one (not vault data, not UTF-8 once decrypted) stays an error.
+      if (!(reader.lockedVars && err instanceof LockedVaultFileError)) throw err
       reader.lockedVars(err)
       continue
     }

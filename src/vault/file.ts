@@ -1,7 +1,10 @@
 import { InputError, type Place } from '../errors.ts'
 import { revealed } from '../revealed.ts'
 import { isVaultText } from './format.ts'
-import { Keyring, VaultError } from './keyring.ts'
+import { Keyring, VaultError, VaultLockedError } from './keyring.ts'
+
+// A file no vault password given opens: a reader that needs no variables may go on without it.
+export class LockedVaultFileError extends InputError {}
 
 // The text of a file that may be encrypted whole with ansible-vault (group_vars, vars_files, `-e @file`):
 // decrypted with the run's passwords, or an InputError at `place` saying why not (`subject` names the file
@@ -11,7 +14,9 @@ export function openVaultFile(text: string, keyring: Keyring | undefined, place:
   try {
     return { text: (keyring ?? new Keyring()).decrypt(text), encrypted: true }
   } catch (err) {
-    if (err instanceof VaultError) throw new InputError(`${subject ? `${subject}: cannot decrypt it` : 'cannot decrypt this file'}: ${err.message}`, place)
+    const message = `${subject ? `${subject}: cannot decrypt it` : 'cannot decrypt this file'}: ${(err as Error).message}`
+    if (err instanceof VaultLockedError) throw new LockedVaultFileError(message, place)
+    if (err instanceof VaultError) throw new InputError(message, place)
     throw err
   }
 }

@@ -12,6 +12,8 @@ export interface VaultSecret {
 
 // Why vault data could not be decrypted; callers add the file, line and variable.
 export class VaultError extends Error {}
+// No password given opens the data (none given, or none of them: a wrong password and a changed HMAC look alike).
+export class VaultLockedError extends VaultError {}
 
 const HOW = 'give the password with --ask-vault-pass, --vault-password-file FILE or --vault-id LABEL@SOURCE'
 
@@ -26,7 +28,7 @@ export class Keyring {
   decrypt(text: string): string {
     const known = this.plain.get(text)
     if (known !== undefined) return known
-    if (this.secrets.length === 0) throw new VaultError(`it is encrypted with ansible-vault and no vault password was given: ${HOW}`)
+    if (this.secrets.length === 0) throw new VaultLockedError(`it is encrypted with ansible-vault and no vault password was given: ${HOW}`)
     let envelope
     try {
       envelope = parseEnvelope(text)
@@ -55,6 +57,6 @@ export class Keyring {
       return plaintext
     }
     const tried = [...new Set(this.secrets.map((s) => s.label))].join(', ')
-    throw new VaultError(`no vault password given decrypts it (${label ? `it was encrypted for vault id '${label}'; ` : ''}tried: ${tried}), or its HMAC does not match (the data was changed)`)
+    throw new VaultLockedError(`no vault password given decrypts it (${label ? `it was encrypted for vault id '${label}'; ` : ''}tried: ${tried}), or its HMAC does not match (the data was changed)`)
   }
 }

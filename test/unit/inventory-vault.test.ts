@@ -66,3 +66,15 @@ test('a reader that needs the groups only (lockedVars) goes on without a vars fi
   const refused = await t.throwsAsync(loadInventory(['inv'], { cwd: dir, lockedVars }), { instanceOf: InputError })
   t.regex(refused!.format(), /^inv\/hosts: cannot decrypt this file/, 'the inventory file itself holds the groups: still refused')
 })
+
+test('a reader that needs the groups only still refuses a damaged vault file (not vault data): only a locked one is skipped', async (t) => {
+  const damaged = join(dir, 'damaged')
+  mkdirSync(join(damaged, 'group_vars'), { recursive: true })
+  writeFileSync(join(damaged, 'hosts'), '[m6]\nm6-01\n')
+  writeFileSync(join(damaged, 'group_vars', 'm6.yml'), '$ANSIBLE_VAULT;1.1;AES256\nnot-hex-at-all\n')
+  const locked: string[] = []
+  const keyring = new Keyring([{ label: 'default', password: Buffer.from('any'), source: 'test' }])
+  const refused = await t.throwsAsync(loadInventory(['damaged/hosts'], { cwd: dir, vault: keyring, lockedVars: (why) => locked.push(why.format()) }), { instanceOf: InputError })
+  t.regex(refused!.format(), /^damaged\/group_vars\/m6\.yml: cannot decrypt this file: it is not readable vault data/)
+  t.deepEqual(locked, [])
+})
