@@ -148,7 +148,8 @@ function checked<T>(h: Host<typeof defaults>, read: () => T): T {
 // Samba hands each job to the CUPS queue `printer`: without it the guest still sees the share, and its jobs vanish.
 async function printerQueue(h: Host<typeof defaults>): Promise<void> {
   const { printer, printerShare } = checked<SmbSettings>(h, () => smbSettings(h.vars))
-  const seen = await h.probe`lpstat -p ${printer}`
+  // A CUPS class (several printers behind one name) is a queue too: lpstat -p lists printers only.
+  const seen = await h.probe`lpstat -p ${printer} || lpstat -c ${printer}`
   if (seen.code === 0) return
   const said = seen.stderr.trim().split('\n')[0]?.slice(0, 200)
   h.warn(seen.code === 127
