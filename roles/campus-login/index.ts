@@ -1,7 +1,7 @@
 import { dirname } from 'node:path'
 import { defineRole, type Host } from 'labplay'
 import { withLdap } from './nsswitch.ts'
-import { HOMES, HOMES_PROFILE, homesProfile, PAM_LINES } from './pam.ts'
+import { hasLine, HOMES, HOMES_PROFILE, homesProfile, PAM_LINES } from './pam.ts'
 import { CA_FILE, clearText, nslcdConf, readSettings, type CampusLogin } from './settings.ts'
 
 const defaults = {
@@ -28,12 +28,13 @@ const root = { owner: 'root', group: 'root' }
 
 const settings = (h: LoginHost): CampusLogin => readSettings(h.vars)
 
-// The profiles this host's PAM lacks, by the lines they leave in /etc/pam.d.
+// The profiles this host's PAM lacks, by the lines they leave in /etc/pam.d (a missing file lacks them all).
 async function missingProfiles(h: LoginHost, wanted: string[]): Promise<string[]> {
   const missing: string[] = []
   for (const profile of wanted) {
-    const [file, line] = PAM_LINES[profile]!
-    if ((await h.probe`grep -qsF -- ${line} ${`/etc/pam.d/${file}`}`).code !== 0) missing.push(profile)
+    const line = PAM_LINES[profile]!
+    const seen = await h.probe`cat -- ${`/etc/pam.d/${line.file}`}`
+    if (seen.code !== 0 || !hasLine(seen.stdout, line)) missing.push(profile)
   }
   return missing
 }
@@ -50,7 +51,8 @@ async function pam(h: LoginHost): Promise<void> {
   // pam-auth-update leaves common-* files an admin edited by hand as they are (and exits 0).
   const still = await missingProfiles(h, wanted)
   if (still.length > 0) {
-    h.fail(`pam-auth-update did not enable ${still.join(', ')} (/etc/pam.d/common-* edited by hand?): see pam-auth-update(8), --force`)
+    const homes = still.includes(HOMES) ? `; the first pam_mkhomedir.so line of common-session must be the role's, umask=0077` : ''
+    h.fail(`pam-auth-update did not enable ${still.join(', ')} (/etc/pam.d/common-* edited by hand?${homes}): see pam-auth-update(8), --force`)
   }
   h.changed(`enabled the PAM profiles ${missing.join(', ')}`)
 }
