@@ -2,7 +2,7 @@ import { dirname } from 'node:path'
 import { defineRole, type Host } from 'labplay'
 import { withLdap } from './nsswitch.ts'
 import { hasLine, HOMES, HOMES_PROFILE, homesProfile, PAM_LINES } from './pam.ts'
-import { CA_FILE, clearText, nslcdConf, readSettings, type CampusLogin } from './settings.ts'
+import { CA_FILE, clearText, nslcdConf, readSettings, systemCaStore, type CampusLogin } from './settings.ts'
 
 const defaults = {
   // The campus directory: one ldap:// or ldaps:// URL, or a list of them (tried in order).
@@ -22,6 +22,9 @@ type LoginHost = Host<typeof defaults>
 
 // nslcd answers NSS and PAM from the directory; libnss-ldapd and libpam-ldapd are its two clients.
 const PACKAGES = ['nslcd', 'libnss-ldapd', 'libpam-ldapd']
+// The system's CA store, nslcd.conf's tls_cacertfile when no campus CA is given: libldap only recommends it, and
+// packages are installed without recommends.
+const CA_STORE = 'ca-certificates'
 const NSLCD_CONF = '/etc/nslcd.conf'
 const NSSWITCH = '/etc/nsswitch.conf'
 const root = { owner: 'root', group: 'root' }
@@ -63,7 +66,7 @@ export default defineRole({
   name: 'campus-login',
   description: "Campus students known to this host and able to log in: NSS and PAM answer from the campus LDAP directory through nslcd, and a student's home is made at the first login.",
   defaults,
-  packages: PACKAGES,
+  packages: [...PACKAGES, CA_STORE],
   tasks: [
     {
       name: 'the campus directory settings are valid',
@@ -73,7 +76,7 @@ export default defineRole({
     },
     {
       name: 'nslcd and the LDAP modules of NSS and PAM are installed',
-      run: (h) => h.packages(PACKAGES),
+      run: (h) => h.packages(systemCaStore(settings(h)) ? [...PACKAGES, CA_STORE] : PACKAGES),
     },
     {
       name: 'nslcd reads students and groups from the campus directory',

@@ -88,6 +88,23 @@ test('a user suffix with an escaped comma', refuses, { campus_ldap_user_suffix: 
 test('a CA that is a path', refuses, { campus_ldap_ca_cert: '/etc/ssl/campus.pem' }, /^campus_ldap_ca_cert: expected PEM certificates/)
 test('campus_make_homes as a word', refuses, { campus_make_homes: 'sometimes' }, /^campus_make_homes: expected true or false/)
 
+const INSTALL = 'nslcd and the LDAP modules of NSS and PAM are installed'
+const LDAP_PACKAGES = ['nslcd', 'libnss-ldapd', 'libpam-ldapd']
+const installs = test.macro({
+  async exec(t, over: Vars, expected: string[]) {
+    const r = await runTask(login, INSTALL, { vars: vars(over) })
+    t.is(r.status, 'changed')
+    t.deepEqual(r.changes, [`installed ${expected.join(', ')}`])
+  },
+  title: (title = '') => `packages: ${title}`,
+})
+test("no campus CA: ca-certificates too (nslcd.conf trusts the system's store; recommends are not installed)", installs, { campus_ldap_ca_cert: '' }, [...LDAP_PACKAGES, 'ca-certificates'])
+test('a campus CA of its own: no system store needed', installs, {}, LDAP_PACKAGES)
+test('plain LDAP: no certificate to verify, no store', installs, { campus_ldap_ca_cert: '', campus_ldap_start_tls: false }, LDAP_PACKAGES)
+test('the role declares ca-certificates, so the lab mirror carries it', (t) => {
+  t.deepEqual(login.packages, [...LDAP_PACKAGES, 'ca-certificates'])
+})
+
 const NSLCD = 'nslcd reads students and groups from the campus directory'
 test('a new nslcd.conf and CA: /etc/ldap made (libldap does not), both written, nslcd restarted at once and enabled', async (t) => {
   const r = await runTask(login, NSLCD, { vars: vars(), seat: { services: { nslcd: { running: true, enabled: true } } } })
