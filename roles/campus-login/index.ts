@@ -1,5 +1,6 @@
 import { dirname } from 'node:path'
 import { defineRole, type Host } from 'labplay'
+import { forgetCachedAccounts } from './nscd.ts'
 import { withLdap } from './nsswitch.ts'
 import { hasLine, HOMES, HOMES_PROFILE, homesProfile, PAM_LINES } from './pam.ts'
 import { CA_FILE, clearText, nslcdConf, readSettings, systemCaStore, type CampusLogin } from './settings.ts'
@@ -88,6 +89,7 @@ export default defineRole({
         const conf = await h.file(NSLCD_CONF, { content: nslcdConf(s), mode: '0644', ...root })
         // At once, not in a handler at the play's end: the roles after this one look students up already.
         await h.service('nslcd', { state: ca.changed || conf.changed ? 'restarted' : 'started', enabled: true })
+        if (ca.changed || conf.changed) await forgetCachedAccounts(h)
       },
     },
     {
@@ -95,7 +97,8 @@ export default defineRole({
       run: async (h) => {
         const seen = await h.probe`cat -- ${NSSWITCH}`
         if (seen.code !== 0) h.fail(`cannot read ${NSSWITCH}: ${seen.stderr.trim()}`)
-        await h.file(NSSWITCH, { content: withLdap(seen.stdout), mode: '0644', ...root })
+        const conf = await h.file(NSSWITCH, { content: withLdap(seen.stdout), mode: '0644', ...root })
+        if (conf.changed) await forgetCachedAccounts(h)
       },
     },
     {

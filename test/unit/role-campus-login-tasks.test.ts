@@ -106,8 +106,13 @@ test('the role declares ca-certificates, so the lab mirror carries it', (t) => {
 })
 
 const NSLCD = 'nslcd reads students and groups from the campus directory'
+// No nscd on the seat (pidof finds none), or one running.
+const NO_NSCD: NonNullable<RoleCase['probes']> = [['pidof nscd', { code: 1 }]]
+const NSCD: NonNullable<RoleCase['probes']> = [['pidof nscd', '412\n']]
+const FORGET = 'nscd -i passwd && nscd -i group'
+
 test('a new nslcd.conf and CA: /etc/ldap made (libldap does not), both written, nslcd restarted at once and enabled', async (t) => {
-  const r = await runTask(login, NSLCD, { vars: vars(), seat: { services: { nslcd: { running: true, enabled: true } } } })
+  const r = await runTask(login, NSLCD, { vars: vars(), seat: { services: { nslcd: { running: true, enabled: true } } }, probes: NO_NSCD })
   t.is(r.status, 'changed')
   t.regex(r.changes.join('\n'), /created \/etc\/ldap \(mode 0755/)
   t.is(r.written['/etc/nslcd.conf'], nslcdConf(readSettings(vars())))
@@ -121,12 +126,20 @@ test('nslcd.conf and the CA as they should be: nothing runs', async (t) => {
     files: { '/etc/nslcd.conf': nslcdConf(readSettings(vars())), '/etc/ldap/campus-login-ca.pem': CA },
     services: { nslcd: { running: true, enabled: true } },
   }
-  const r = await runTask(login, NSLCD, { vars: vars(), seat })
+  const r = await runTask(login, NSLCD, { vars: vars(), seat, probes: NSCD })
   t.deepEqual([r.status, r.runs], ['ok', []])
+  t.false(r.commands.includes('pidof nscd'), 'nothing changed: nscd is not asked about')
+})
+
+test('a changed nslcd.conf with nscd running: after the restart, nscd forgets passwd and group (one -i a call, as unscd reads them)', async (t) => {
+  const r = await runTask(login, NSLCD, { vars: vars(), seat: { services: { nslcd: { running: true, enabled: true } } }, probes: NSCD })
+  t.is(r.status, 'changed')
+  t.deepEqual(r.runs.slice(-2), ['systemctl restart -- nslcd', FORGET])
+  t.is(r.changes.at(-1), 'nscd forgot its passwd and group answers')
 })
 
 test('check mode before the packages: would write both files and restart nslcd', async (t) => {
-  const r = await runTask(login, NSLCD, { vars: vars(), check: true })
+  const r = await runTask(login, NSLCD, { vars: vars(), check: true, probes: NO_NSCD })
   t.is(r.status, 'changed')
   t.deepEqual(r.runs, [])
   t.true(r.changes.some((c) => /restart nslcd/.test(c)), r.changes.join('\n'))
@@ -148,13 +161,21 @@ test('nsswitch.conf: ldap already there (with an action) stays; a missing map ge
 })
 
 const NSS = 'accounts and groups are looked up in the directory after the local files'
-test('nsswitch.conf is rewritten only when a map lacks ldap', async (t) => {
-  const on = (conf: string): RoleCase => ({ seat: { files: { '/etc/nsswitch.conf': conf } }, probes: [['cat -- /etc/nsswitch.conf', conf]] })
+test('nsswitch.conf is rewritten only when a map lacks ldap; then a running nscd forgets passwd and group', async (t) => {
+  const on = (conf: string): RoleCase => ({ seat: { files: { '/etc/nsswitch.conf': conf } }, probes: [['cat -- /etc/nsswitch.conf', conf], ...NSCD] })
   const fresh = await runTask(login, NSS, on(DEBIAN_NSSWITCH))
   t.is(fresh.status, 'changed')
   t.is(fresh.written['/etc/nsswitch.conf'], withLdap(DEBIAN_NSSWITCH))
+  t.is(fresh.runs.at(-1), FORGET)
   const again = await runTask(login, NSS, on(withLdap(DEBIAN_NSSWITCH)))
   t.deepEqual([again.status, again.runs], ['ok', []])
+})
+
+test('nsswitch.conf changed, no nscd: nothing to forget', async (t) => {
+  const r = await runTask(login, NSS, { seat: { files: { '/etc/nsswitch.conf': DEBIAN_NSSWITCH } }, probes: [['cat -- /etc/nsswitch.conf', DEBIAN_NSSWITCH], ...NO_NSCD] })
+  t.is(r.status, 'changed')
+  t.false(r.runs.includes(FORGET))
+  t.true(r.commands.includes('pidof nscd'))
 })
 
 const PAM = "PAM checks campus passwords and makes a student's home at the first login"
