@@ -160,6 +160,27 @@ test('nsswitch.conf: ldap already there (with an action) stays; a missing map ge
   t.is(withLdap('passwd: files ldap [NOTFOUND=return]\ngroup: ldap files\n'), 'passwd: files ldap [NOTFOUND=return]\ngroup: ldap files\nshadow:         files ldap\n')
 })
 
+// withLdap as a table: nsswitch.conf in, out. Comments are split off before the sources are read; every byte but the
+// added `ldap` stays.
+const nsswitch = test.macro({
+  exec(t, conf: string, expected: string) {
+    t.is(withLdap(conf), expected)
+    t.is(withLdap(expected), expected, 'a second pass changes nothing')
+  },
+  title: (title = '') => `nsswitch.conf: ${title}`,
+})
+const REST = 'shadow: files ldap\ngroup: files ldap\n'
+test('a trailing comment that mentions ldap is not a source', nsswitch, `passwd: files # no ldap here\n${REST}`, `passwd: files ldap # no ldap here\n${REST}`)
+test('ldap goes before a trailing comment, the spaces before it kept', nsswitch, `passwd:   files systemd\t  #local first\n${REST}`, `passwd:   files systemd ldap\t  #local first\n${REST}`)
+test('a comment straight after the sources', nsswitch, `passwd: files#x\n${REST}`, `passwd: files ldap#x\n${REST}`)
+test('trailing spaces kept after the added ldap', nsswitch, `passwd: files   \n${REST}`, `passwd: files ldap   \n${REST}`)
+test('a map with no sources yet', nsswitch, `passwd:\n${REST}`, `passwd: ldap\n${REST}`)
+test('a commented-out map line is not the map', nsswitch, '#passwd: files ldap\npasswd: files\ngroup: files\n', '#passwd: files ldap\npasswd: files ldap\ngroup: files ldap\nshadow:         files ldap\n')
+test('CRLF line ends stay CRLF, on changed and added lines', nsswitch, '# CRLF\r\npasswd: files # local\r\ngroup: files\r\n', '# CRLF\r\npasswd: files ldap # local\r\ngroup: files ldap\r\nshadow:         files ldap\r\n')
+test('no final newline: kept when nothing is added', nsswitch, `${REST}passwd: files`, `${REST}passwd: files ldap`)
+test('no final newline: one added before a missing map', nsswitch, 'passwd: files ldap\ngroup: files', 'passwd: files ldap\ngroup: files ldap\nshadow:         files ldap\n')
+test('an empty file gets the three maps', nsswitch, '', 'passwd:         files ldap\ngroup:          files ldap\nshadow:         files ldap\n')
+
 const NSS = 'accounts and groups are looked up in the directory after the local files'
 test('nsswitch.conf is rewritten only when a map lacks ldap; then a running nscd forgets passwd and group', async (t) => {
   const on = (conf: string): RoleCase => ({ seat: { files: { '/etc/nsswitch.conf': conf } }, probes: [['cat -- /etc/nsswitch.conf', conf], ...NSCD] })
