@@ -59,11 +59,15 @@ async function sh(host: string, command: string, input?: string, timeoutMs = 60_
 
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`
 
-// The first seat as a lab workstation is before labplay runs: GDM, X, and the room printer's queue.
+// The first seat as a lab workstation is before labplay runs: GDM, X, the room printer's queue, and homes made at the
+// first login by Debian's own mkhomedir profile ("Create home directory on login", enabled on many campus images) with
+// HOME_MODE 0755 in login.defs: campus-login's private homes must win over both.
 async function workstation(host: string): Promise<void> {
   await sh(host, `printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d &&
     apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${WORKSTATION.join(' ')} >/dev/null; rc=$?;
     rm -f /usr/sbin/policy-rc.d; exit $rc`, undefined, 12 * 60_000)
+  await sh(host, `DEBIAN_FRONTEND=noninteractive pam-auth-update --enable mkhomedir && grep -q '^session.*pam_mkhomedir\\.so[[:space:]]*$' /etc/pam.d/common-session &&
+    sed -i 's/^#HOME_MODE.*/HOME_MODE\t0755/' /etc/login.defs && grep -q '^HOME_MODE' /etc/login.defs`)
   await sh(host, `cat > /usr/lib/cups/backend/keep && chmod 0700 /usr/lib/cups/backend/keep && mkdir -p ${PRINTED} &&
     systemctl enable --now cups.service >/dev/null 2>&1 && lpadmin -p ${PRINTER} -v keep:${PRINTED} -E`, KEEP_BACKEND)
 }

@@ -1,8 +1,9 @@
 import { dirname } from 'node:path'
 import { defineRole, type Host } from 'labplay'
+import { forgetCachedAccounts } from './nscd.ts'
 import { withLdap } from './nsswitch.ts'
-import { HOMES, HOMES_PROFILE, homesProfile, PAM_LINES } from './pam.ts'
-import { CA_FILE, clearText, nslcdConf, readSettings, type CampusLogin } from './settings.ts'
+import { hasLine, HOMES, HOMES_PROFILE, homesProfile, PAM_LINES } from './pam.ts'
+import { CA_FILE, clearText, nslcdConf, readSettings, systemCaStore, type CampusLogin } from './settings.ts'
 
 const defaults = {
   // The campus directory: one ldap:// or ldaps:// URL, or a list of them (tried in order).
@@ -22,18 +23,22 @@ type LoginHost = Host<typeof defaults>
 
 // nslcd answers NSS and PAM from the directory; libnss-ldapd and libpam-ldapd are its two clients.
 const PACKAGES = ['nslcd', 'libnss-ldapd', 'libpam-ldapd']
+// The system's CA store, nslcd.conf's tls_cacertfile when no campus CA is given: libldap only recommends it, and
+// packages are installed without recommends.
+const CA_STORE = 'ca-certificates'
 const NSLCD_CONF = '/etc/nslcd.conf'
 const NSSWITCH = '/etc/nsswitch.conf'
 const root = { owner: 'root', group: 'root' }
 
 const settings = (h: LoginHost): CampusLogin => readSettings(h.vars)
 
-// The profiles this host's PAM lacks, by the lines they leave in /etc/pam.d.
+// The profiles this host's PAM lacks, by the lines they leave in /etc/pam.d (a missing file lacks them all).
 async function missingProfiles(h: LoginHost, wanted: string[]): Promise<string[]> {
   const missing: string[] = []
   for (const profile of wanted) {
-    const [file, line] = PAM_LINES[profile]!
-    if ((await h.probe`grep -qsF -- ${line} ${`/etc/pam.d/${file}`}`).code !== 0) missing.push(profile)
+    const line = PAM_LINES[profile]!
+    const seen = await h.probe`cat -- ${`/etc/pam.d/${line.file}`}`
+    if (seen.code !== 0 || !hasLine(seen.stdout, line)) missing.push(profile)
   }
   return missing
 }
@@ -50,7 +55,8 @@ async function pam(h: LoginHost): Promise<void> {
   // pam-auth-update leaves common-* files an admin edited by hand as they are (and exits 0).
   const still = await missingProfiles(h, wanted)
   if (still.length > 0) {
-    h.fail(`pam-auth-update did not enable ${still.join(', ')} (/etc/pam.d/common-* edited by hand?): see pam-auth-update(8), --force`)
+    const homes = still.includes(HOMES) ? `; the first pam_mkhomedir.so line of common-session must be the role's, umask=0077` : ''
+    h.fail(`pam-auth-update did not enable ${still.join(', ')} (/etc/pam.d/common-* edited by hand?${homes}): see pam-auth-update(8), --force`)
   }
   h.changed(`enabled the PAM profiles ${missing.join(', ')}`)
 }
@@ -61,7 +67,7 @@ export default defineRole({
   name: 'campus-login',
   description: "Campus students known to this host and able to log in: NSS and PAM answer from the campus LDAP directory through nslcd, and a student's home is made at the first login.",
   defaults,
-  packages: PACKAGES,
+  packages: [...PACKAGES, CA_STORE],
   tasks: [
     {
       name: 'the campus directory settings are valid',
@@ -71,7 +77,7 @@ export default defineRole({
     },
     {
       name: 'nslcd and the LDAP modules of NSS and PAM are installed',
-      run: (h) => h.packages(PACKAGES),
+      run: (h) => h.packages(systemCaStore(settings(h)) ? [...PACKAGES, CA_STORE] : PACKAGES),
     },
     {
       name: 'nslcd reads students and groups from the campus directory',
@@ -83,6 +89,7 @@ export default defineRole({
         const conf = await h.file(NSLCD_CONF, { content: nslcdConf(s), mode: '0644', ...root })
         // At once, not in a handler at the play's end: the roles after this one look students up already.
         await h.service('nslcd', { state: ca.changed || conf.changed ? 'restarted' : 'started', enabled: true })
+        if (ca.changed || conf.changed) await forgetCachedAccounts(h)
       },
     },
     {
@@ -90,7 +97,8 @@ export default defineRole({
       run: async (h) => {
         const seen = await h.probe`cat -- ${NSSWITCH}`
         if (seen.code !== 0) h.fail(`cannot read ${NSSWITCH}: ${seen.stderr.trim()}`)
-        await h.file(NSSWITCH, { content: withLdap(seen.stdout), mode: '0644', ...root })
+        const conf = await h.file(NSSWITCH, { content: withLdap(seen.stdout), mode: '0644', ...root })
+        if (conf.changed) await forgetCachedAccounts(h)
       },
     },
     {

@@ -40,11 +40,14 @@ export function readSettings(vars: Vars): CampusLogin {
 // pam_ldap checks a password by binding with it: without TLS, every login sends a campus password in clear.
 export const clearText = (s: CampusLogin): boolean => s.tls === 'off'
 
+// nslcd verifies the directory's certificate against the system's CA store: TLS, and no campus CA of its own.
+export const systemCaStore = (s: CampusLogin): boolean => s.tls !== 'off' && !s.caCert
+
 // nslcd.conf(5): who nslcd runs as, the servers, where passwd, shadow and group entries live, and TLS that
 // refuses a server whose certificate the campus CA did not sign.
 export function nslcdConf(s: CampusLogin): string {
   const below = (dn: string) => (dn ? `${dn},${s.suffix}` : s.suffix)
-  const tls = s.tls === 'off' ? ['ssl off'] : [`ssl ${s.tls}`, 'tls_reqcert demand', `tls_cacertfile ${s.caCert ? CA_FILE : SYSTEM_CA_STORE}`]
+  const tls = s.tls === 'off' ? ['ssl off'] : [`ssl ${s.tls}`, 'tls_reqcert demand', `tls_cacertfile ${systemCaStore(s) ? SYSTEM_CA_STORE : CA_FILE}`]
   return [
     '# Managed by labplay (role campus-login): changes here are overwritten.',
     '# nslcd answers NSS (getent passwd/group/shadow) and PAM (pam_ldap) from the campus directory.',
