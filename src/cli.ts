@@ -73,8 +73,9 @@ async function main(argv: string[]): Promise<number> {
     const listed = plays.map((spec) => ({ spec, plan: planPlay(spec, catalog, o.tags, o.skipTags), hosts: playHosts(spec, base) }))
     return print(formatListing(playbook, listed, { hosts: o.listHosts, tasks: o.listTasks, tags: o.listTags }))
   }
-  // Every play is validated against the inventory before the password prompt and before any host.
-  plays.forEach((spec) => preparePlay(spec, base))
+  // Every play is validated against the inventory before the password prompt and before any host; -K's
+  // answer is not known yet, but one will be given (become_method su needs it).
+  plays.forEach((spec) => preparePlay(spec, { ...base, becomePassword: o.askBecomePass ? '' : undefined }))
   const { askSecret } = await import('./prompt.ts')
   const password = o.askPass ? await askSecret('SSH password: ') : undefined
   if (password) secrets.addVars({ ansible_password: password })

@@ -67,11 +67,16 @@ export const RUN_OPTIONS = {
   version: flag(['--version']),
 }
 
+// The vault rows' conflict, for a run and every subcommand that takes the vault options (src/commands/project.ts).
+export const VAULT_CONFLICTS = [
+  ['askVaultPass', 'vaultPasswordFiles', '--ask-vault-pass and --vault-password-file: give one or the other (or several --vault-id)'],
+] as const satisfies ReadonlyArray<Conflict<typeof RUN_OPTIONS>>
+
 const CONFLICTS: ReadonlyArray<Conflict<typeof RUN_OPTIONS>> = [
   ['records', 'noRecords', '--records and --no-records: give one or the other'],
   ['wake', 'noRecords', '--wake needs the run record (the MACs come from earlier runs): it cannot be used with --no-records'],
   ['stale', 'noRecords', '--stale compares with the run record: it cannot be used with --no-records'],
-  ['askVaultPass', 'vaultPasswordFiles', '--ask-vault-pass and --vault-password-file: give one or the other (or several --vault-id)'],
+  ...VAULT_CONFLICTS,
 ]
 
 // A run's options, as the table reads them, the playbook, and which of them argv gave (ansible.cfg fills the others).

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pLimit from 'p-limit'
@@ -101,5 +101,18 @@ test('a good playbook against the same inventory does contact the hosts (the cou
   const before = counter!.count()
   const out = await labplayIn(dir, ['site.yml', '-i', 'inventory.ini', '-T', '2'])
   t.is(out.code, 4, out.stdout + out.stderr)
+  t.true(counter!.count() > before)
+})
+
+test('-K with become_method su is asked, then used: not refused for a password not typed yet', async (t) => {
+  const dir = project({ 'site.yml': GOOD_PLAY, 'inventory.ini': `[lab]\nh1 ansible_host=127.0.0.1 ansible_port=${port} ansible_user=admin\n` })
+  dirs.push(dir)
+  const before = counter!.count()
+  const code = await limit(() => new Promise<number | null>((resolve) => {
+    const child = spawn('node', [BIN, 'site.yml', '-i', 'inventory.ini', '-T', '2', '-b', '--become-method', 'su', '-K', '--no-records'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', HOME: dir }, timeout: 60_000 })
+    child.stdin.end('root-password\n')
+    child.on('close', resolve)
+  }))
+  t.is(code, 4, 'the host is unreachable (the counter answers no SSH), not bad input')
   t.true(counter!.count() > before)
 })

@@ -1,7 +1,6 @@
 import { inventorySources, type InventoryNeed } from '../inventory/default.ts'
 import type { Inventory } from '../inventory/types.ts'
 import type { LoadOptions } from '../inventory/sources.ts'
-import type { Conflict } from '../option-table.ts'
 import { RUN_OPTIONS } from '../options.ts'
 import { terminalText } from '../output/terminal-text.ts'
 import type { Keyring } from '../vault/keyring.ts'
@@ -13,9 +12,7 @@ export const VAULT_OPTIONS = {
   askVaultPass: RUN_OPTIONS.askVaultPass,
 }
 
-export const VAULT_CONFLICTS = [
-  ['askVaultPass', 'vaultPasswordFiles', '--ask-vault-pass and --vault-password-file: give one or the other (or several --vault-id)'],
-] as const satisfies ReadonlyArray<Conflict<typeof VAULT_OPTIONS>>
+export { VAULT_CONFLICTS } from '../options.ts'
 
 // What a subcommand was given for the project: -i's sources and the vault options.
 export interface ProjectValues {

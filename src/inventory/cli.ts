@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
+import { openProject, VAULT_OPTIONS } from '../commands/project.ts'
 import { InputError } from '../errors.ts'
+import { flag, parseTable, text } from '../option-table.ts'
+import { RUN_OPTIONS, VAULT_CONFLICTS } from '../options.ts'
 import { mergeVars, parseExtraVars } from '../playbook/index.ts'
 import { VaultError } from '../vault/keyring.ts'
 import { showGraph, showHost, showList } from './show.ts'
@@ -24,53 +26,47 @@ Secrets are masked: *_password-like values written in clear, and everything from
   -h, --help
 `
 
+// The table's own rows, the run's for -i and -e, and the vault rows every command shares; INVENTORY_USAGE is its --help.
+const OPTIONS = {
+  list: flag(['--list']),
+  host: text(['--host'], 'HOST', ''),
+  graph: flag(['--graph']),
+  vars: flag(['--vars']),
+  inventories: RUN_OPTIONS.inventories,
+  playbookDir: text(['--playbook-dir'], 'DIR', ''),
+  extraVars: RUN_OPTIONS.extraVars,
+  ...VAULT_OPTIONS,
+  output: text(['--output'], 'FILE', ''),
+  help: flag(['-h', '--help']),
+}
+
 // `labplay inventory …` → exit code (bad input throws InputError: exit 5).
 export async function main(argv: string[]): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        list: { type: 'boolean' }, host: { type: 'string' }, graph: { type: 'boolean' }, vars: { type: 'boolean' },
-        inventory: { type: 'string', short: 'i', multiple: true }, 'playbook-dir': { type: 'string' },
-        'extra-vars': { type: 'string', short: 'e', multiple: true },
-        'vault-id': { type: 'string', multiple: true }, 'vault-password-file': { type: 'string', multiple: true }, 'vault-pass-file': { type: 'string', multiple: true },
-        'ask-vault-pass': { type: 'boolean' }, 'ask-vault-password': { type: 'boolean' }, output: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    })
-  } catch (err) {
-    throw new InputError(`${(err as Error).message} (see labplay inventory --help)`)
-  }
-  const o = parsed.values
+  const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay inventory --help', VAULT_CONFLICTS)
   if (o.help) return write(INVENTORY_USAGE)
   const actions = [o.list, o.host !== undefined, o.graph].filter(Boolean).length
   if (actions !== 1) throw new InputError('expected exactly one of --list, --host HOST, --graph [GROUP] (see labplay inventory --help)')
-  if (parsed.positionals.length > (o.graph ? 1 : 0)) throw new InputError(`unexpected argument '${parsed.positionals.at(-1)}' (see labplay inventory --help)`)
+  if (positionals.length > (o.graph ? 1 : 0)) throw new InputError(`unexpected argument '${positionals.at(-1)}' (see labplay inventory --help)`)
   const cwd = process.cwd()
-  const passwordFiles = [...(o['vault-password-file'] ?? []), ...(o['vault-pass-file'] ?? [])]
-  const askVaultPass = o['ask-vault-pass'] === true || o['ask-vault-password'] === true
-  if (askVaultPass && passwordFiles.length) throw new InputError('--ask-vault-pass and --vault-password-file: give one or the other (or several --vault-id)')
   // As ansible-inventory: ansible.cfg's (or $ANSIBLE_INVENTORY's) inventory when no -i, its vault settings too;
   // the inventory a run would read (src/inventory/default.ts).
-  const { openProject } = await import('../commands/project.ts')
-  const project = await openProject({ inventory: o.inventory ?? [], vaultIds: o['vault-id'] ?? [], vaultPasswordFiles: passwordFiles, askVaultPass }, 'required', cwd)
+  const project = await openProject({ ...o, inventory: o.inventories }, 'required', cwd)
   const vault = await project.vault()
   // As ansible-inventory: host variables include group_vars/ and host_vars/ of the current folder (its default
   // playbook folder); a group's own variables (--graph --vars) those of --playbook-dir only.
-  const playbookDir = o['playbook-dir']
+  const playbookDir = o.playbookDir
   // As ansible-inventory: --graph without --vars reads no variables, so an encrypted vars file needs no password.
   const inventory = await project.load({ playbookDir: playbookDir ?? cwd, ...(o.graph && !o.vars ? { lockedVars: () => undefined } : {}) })
-  const extraVars = mergeVars(...(o['extra-vars'] ?? []).map((e) => parseExtraVars(e, cwd, vault)))
-  let text: string
+  const extraVars = mergeVars(...o.extraVars.map((e) => parseExtraVars(e, cwd, vault)))
+  let out: string
   try {
-    text = o.list ? showList(inventory, extraVars) : o.host !== undefined ? showHost(inventory, o.host, extraVars, cwd) : showGraph(inventory, parsed.positionals[0] ?? 'all', { vars: o.vars === true, playbookGroupVars: playbookDir !== undefined }, extraVars)
+    out = o.list ? showList(inventory, extraVars) : o.host !== undefined ? showHost(inventory, o.host, extraVars, cwd) : showGraph(inventory, positionals[0] ?? 'all', { vars: o.vars, playbookGroupVars: playbookDir !== undefined }, extraVars)
   } catch (err) {
     if (err instanceof VaultError) throw new InputError(`a !vault value: ${err.message}`)
     throw err
   }
-  if (o.output === undefined) return write(text)
-  writeFileSync(o.output, text)
+  if (o.output === undefined) return write(out)
+  writeFileSync(o.output, out)
   return 0
 }
 
