@@ -123,7 +123,7 @@ test.serial('Ctrl-C presses the power button; a guest that ignores it is stopped
   t.false(existsSync(monitor!), 'the monitor folder is removed')
 })
 
-test.serial('refused: a published version, a disk open for writing, no display without --vnc', async (t) => {
+test.serial('refused: a published version, a disk open for writing, no display without --vnc (also with a host list for inventory)', async (t) => {
   const image = join(dir, 'published.qcow2')
   copyFileSync(join(dir, 'master.qcow2'), image)
   const published = spawnSync('node', [BIN, 'image', 'publish', image, '--name', 'win11-lab', '--version', '2026.12', '-i', inv], { cwd: dir, encoding: 'utf8' })
@@ -145,5 +145,12 @@ test.serial('refused: a published version, a disk open for writing, no display w
   const noDisplay = edit('next', '--dir', dir)
   t.is(await noDisplay.exited, 5)
   t.regex(noDisplay.err(), /no graphical display here \(\$DISPLAY is not set\): give --vnc/)
+  // A host list has no group_vars/, so no history names the disk: edit goes on to the display check.
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' }
+  delete env.DISPLAY
+  delete env.WAYLAND_DISPLAY
+  const hostList = spawnSync('node', [BIN, 'image', 'edit', 'next', '--dir', dir, '-i', 'm5-01,m5-02,'], { cwd: dir, env, encoding: 'utf8' })
+  t.is(hostList.status, 5, hostList.stderr)
+  t.regex(hostList.stderr, /no graphical display here/)
   t.deepEqual(qemuPids(), [])
 })

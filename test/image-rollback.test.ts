@@ -80,12 +80,19 @@ test.serial('rollback: the version before, trusted by its stamp (nothing hashed)
   t.deepEqual(h.map((e) => [e.action, e.image.version]), [['publish', '1'], ['publish', '2'], ['publish', '3'], ['rollback', '2']])
 })
 
-test.serial('rollback --to: a file whose mtime moved is hashed again (with progress) and accepted when its bytes are the same', (t) => {
+test.serial('rollback --to: a file whose mtime moved is hashed again (with progress), accepted when its bytes are the same, and stamped anew', (t) => {
   const when = new Date(Date.now() - 3600_000)
   utimesSync(images['1']!.source, when, when)
   const out = labplay('rollback', '--group', 'm5', '--to', '1')
   t.is(out.code, 0, out.stderr)
   t.regex(out.stderr, /^hashing win11-lab-1\.qcow2 \(/)
+  t.is(current(), '1')
+  // Its stamp now has the new key: away and back again, nothing is hashed.
+  t.is(labplay('rollback', '--group', 'm5', '--to', '2').code, 0)
+  const back = labplay('rollback', '--group', 'm5', '--to', '1')
+  t.is(back.code, 0, back.stderr)
+  t.regex(back.stdout, /win11-lab-1\.qcow2: unchanged since it was hashed \(its stamp\)\n/)
+  t.is(back.stderr, '', 'no hash, no progress')
   t.is(current(), '1')
 })
 

@@ -35,7 +35,7 @@ sum /etc/labplay/labvm.conf /usr/local/bin/labvm /usr/local/libexec/labvm-smb-re
 svc labvm-overlays
 # samba-loopback
 sum /etc/samba/smb.conf
-lpstat -p m5-laser >/dev/null 2>&1; echo "printer queue: $?"
+{ lpstat -p m5-laser || lpstat -c m5-laser; } >/dev/null 2>&1; echo "printer queue: $?"
 st /var/spool/samba
 svc smbd nmbd
 [ -d /run/systemd/system ] || pidof nmbd

@@ -1,5 +1,6 @@
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { isHostList, sourcePath } from '../inventory/default.ts'
 import { readHistory, type HistoryEntry } from './history.ts'
 
 // Whether a disk file is a published version of some group's image (its path, or the same inode under another
@@ -13,9 +14,12 @@ export interface Published {
   entry: HistoryEntry
 }
 
-// The inventory source's group_vars/ (beside a file, inside a folder), as the inventory reader finds it.
-export async function groupVarsOf(source: string): Promise<string> {
-  return join((await stat(source)).isDirectory() ? source : dirname(source), 'group_vars')
+// The inventory source's group_vars/ (beside a file, inside a folder), as the inventory reader finds it; a host
+// list (`-i h1,h2,`) has none.
+export async function groupVarsOf(source: string, cwd: string): Promise<string | undefined> {
+  if (isHostList(source, cwd)) return undefined
+  const path = sourcePath(source, cwd)
+  return join((await stat(path)).isDirectory() ? path : dirname(path), 'group_vars')
 }
 
 export async function publishedAs(file: string, groupVarsDir: string): Promise<Published | undefined> {

@@ -109,7 +109,8 @@ async function refusePublished(disk: string, inventory: string | undefined): Pro
   const project = await openProject({ inventory: inventory ? [inventory] : [], vaultIds: [], vaultPasswordFiles: [], askVaultPass: false }, 'optional')
   const [source] = project.sources
   if (source === undefined) return warn("no inventory (-i, ansible.cfg's, ./inventory or /etc/ansible/hosts): cannot tell whether this disk is a published version")
-  const published = await publishedAs(disk, await groupVarsOf(resolve(source)))
+  const groupVars = await groupVarsOf(source, process.cwd())
+  const published = groupVars === undefined ? undefined : await publishedAs(disk, groupVars)
   if (published) {
     const { entry, group } = published
     throw new InputError(`${disk} is ${entry.image.name} ${entry.image.version}, published for group ${group} (${entry.at}): the seats verify those bytes, so it is never edited; make the next version from a copy: labplay image new NAME --from ${disk}`)

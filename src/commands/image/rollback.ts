@@ -4,13 +4,13 @@ import { InputError } from '../../errors.ts'
 import { commitManifest } from '../../image/commit.ts'
 import { readHistory, versions, type HistoryEntry } from '../../image/history.ts'
 import { coverage, hostNames } from '../../image/holdings.ts'
-import { stampedSha256 } from '../../image/source-stamp.ts'
+import { stampedSha256, writeSourceStamp } from '../../image/source-stamp.ts'
 import { flag, helpLines, parseTable, text } from '../../option-table.ts'
 import { terminalData } from '../../output/terminal-text.ts'
 import { plural } from '../../output/text.ts'
 import type { ImageManifest } from '../../sdk/manifest.ts'
 import { READER_OPTIONS } from '../reader.ts'
-import { done, hashShown, HOME_OPTIONS, loadHome, publisher, recordedHoldings, refuseWriters, say } from './common.ts'
+import { done, hashShown, HOME_OPTIONS, loadHome, publisher, recordedHoldings, refuseWriters, say, warn } from './common.ts'
 import { VAULT_CONFLICTS } from '../project.ts'
 
 const OPTIONS = {
@@ -73,6 +73,9 @@ async function mustStillBe(image: ImageManifest): Promise<void> {
   if (!st?.isFile()) throw new InputError(`${image.name} ${image.version}: its file ${image.source} is gone: it cannot be sent again`)
   if (st.size !== image.size) throw new InputError(`${image.source} has ${st.size} bytes, ${image.name} ${image.version} had ${image.size}: it was changed after publishing`)
   if ((await stampedSha256(image.source)) === image.sha256) return say(`${image.source}: unchanged since it was hashed (its stamp)\n`)
-  const { sha256 } = await hashShown(image.source)
+  const { sha256, key } = await hashShown(image.source)
   if (sha256 !== image.sha256) throw new InputError(`${image.source} has sha256 ${sha256}, ${image.name} ${image.version} had ${image.sha256}: it was changed after publishing`)
+  // The same bytes under a new key (a touch, a copy back): the next rollback trusts the stamp again.
+  const stampWarning = await writeSourceStamp(image.source, sha256, key)
+  if (stampWarning) warn(stampWarning)
 }
