@@ -1,6 +1,6 @@
 import test from 'ava'
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stringify } from 'yaml'
@@ -10,7 +10,7 @@ import { CONTROLLER, directoryConnections, startDirectory, type Directory, type 
 import { createLab, type SeatLab } from './lab/lab.ts'
 import { labCache } from './lab/state.ts'
 import { colourCount, png, readXwd } from './lab/screen.ts'
-import { BIN, labplay, project, ROOT, type Ran } from './helpers/labplay.ts'
+import { BIN, cleanUp, labplay, project, ROOT, type Ran } from './helpers/labplay.ts'
 import { seatFingerprint } from './helpers/seat.ts'
 
 // A student's Windows session, end to end, on two seats of room M5 (systemd, packages from the lab's mirror) and the
@@ -136,10 +136,7 @@ test.before(async (t) => {
   await sh(seat, `cat > ${STAND_IN}`, readFileSync(fileURLToPath(new URL('lab/gdm-stand-in.sh', import.meta.url)), 'utf8'))
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 test.serial('check mode on a bare seat reports the campus login and the rest, and changes nothing', async (t) => {
   const before = await seatFingerprint(lab, other)
