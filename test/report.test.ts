@@ -1,16 +1,19 @@
 import test from 'ava'
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openRecords } from '../src/records/store.ts'
 import { readReport } from '../src/report/data.ts'
 import { renderReport } from '../src/report/html.ts'
+import { ROOT } from './helpers/labplay.ts'
 import { openReport } from './helpers/report-browser.ts'
 import { FAILED_MESSAGE, NEWEST_IMAGE, OLD_IMAGE, writeReportFixture } from './helpers/report-fixture.ts'
 
-// The report in a real browser (Debian's chromium through playwright-core): what a lab admin sees.
+// The report in a real browser (Debian's chromium through playwright-core): what a lab admin sees. Its screenshot is
+// kept with the other tests' pictures (out/ is not committed).
 const dir = mkdtempSync(join(tmpdir(), 'labplay-report-'))
-test.after.always(() => rmSync(join(dir, 'runs.db'), { force: true }))
+const ARTIFACTS = join(ROOT, 'out', 'test-artifacts', 'report')
+test.after.always(() => rmSync(dir, { recursive: true, force: true }))
 
 // A PNG's width and height, from its IHDR chunk.
 function pngSize(file: string): { width: number; height: number } {
@@ -73,7 +76,8 @@ test('the fixture rooms in chromium: seat tiles by name, failed role cell, badge
   // Self-contained: the page asked for nothing beyond itself.
   t.deepEqual(blocked, [])
 
-  const shot = join(dir, 'report.png')
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const shot = join(ARTIFACTS, 'report.png')
   await page.screenshot({ path: shot, fullPage: true })
   t.log(`screenshot: ${shot}`)
   const size = pngSize(shot)
