@@ -21,11 +21,7 @@ const PLAYBOOK = `- name: Windows guest
 `
 const started: number[] = []
 
-async function sh(command: string): Promise<string> {
-  const out = await lab.exec(host, command)
-  if (out.code !== 0) throw new Error(`${command}: exit ${out.code}\n${out.stderr}`)
-  return out.stdout
-}
+const sh = (command: string): Promise<string> => lab.must(host, command)
 
 interface Session {
   pid: number

@@ -69,11 +69,7 @@ async function play(vars: string, ...args: string[]): Promise<Ran> {
   return ran
 }
 
-async function on(host: LabHost, command: string, input?: string): Promise<string> {
-  const out = await lab.exec(host.name, command, { input })
-  if (out.code !== 0) throw new Error(`${host.name}: ${command}: exit ${out.code}: ${out.stderr}`)
-  return out.stdout
-}
+const on = (host: LabHost, command: string, input?: string): Promise<string> => lab.must(host.name, command, { input })
 
 // A student opens their home share on the seat's loopback Samba, as the guest would, and writes a file there.
 // After a restart smbd binds port 445 only once it has read the domain from the directory: wait for it (bounded).

@@ -26,11 +26,7 @@ test.after.always(() => cleanUp(lab, dir))
 
 const play = (...args: string[]) => labplay(lab, [join(dir, 'site.yml'), '-l', a.name, ...args], { cwd: dir })
 
-async function on(host: LabHost, command: string): Promise<string> {
-  const out = await lab.exec(host.name, command)
-  if (out.code !== 0) throw new Error(`${command}: exit ${out.code}: ${out.stderr}`)
-  return out.stdout
-}
+const on = (host: LabHost, command: string): Promise<string> => lab.must(host.name, command)
 
 // Listening sockets as "proto address:port", without the lab's own sshd.
 async function listeners(host: LabHost): Promise<string[]> {
