@@ -1,12 +1,12 @@
 import test from 'ava'
-import { rmSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ImageManifest } from '../src/sdk/manifest.ts'
 import { buildGuestImage, type GuestImage } from './lab/guest/image.ts'
 import { downloadGuestDebs } from './lab/guest/packages.ts'
 import { createLab, type Lab, type LabHost } from './lab/lab.ts'
 import { labCache } from './lab/state.ts'
-import { labplay, project } from './helpers/labplay.ts'
+import { cleanUp, labplay, project } from './helpers/labplay.ts'
 
 // The stand-in "Windows" guest on a real host: samba-loopback and vm-image applied by labplay, then labvm boots the
 // built disk as the student under TCG; the guest maps the home and tmp shares, writes a file in each and powers off.
@@ -57,10 +57,7 @@ test.before(async () => {
   await sh(`install -D -m 0644 ${image.file} /srv/labplay/images/${name}-${version}.qcow2`)
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 test.serial('the stand-in image is a small standalone qcow2, built once per set of inputs', async (t) => {
   t.log(`image ${image.built ? 'built' : 'from the cache'} in ${buildMs} ms: ${(image.manifest.size / 1e6).toFixed(1)} MB, ${image.manifest.version}`)

@@ -7,7 +7,7 @@ import pLimit from 'p-limit'
 import { parseAllDocuments } from 'yaml'
 import { createLab, type Lab } from './lab/lab.ts'
 import { contactCounter, type ContactCounter } from './helpers/contacts.ts'
-import { BIN, ROOT } from './helpers/labplay.ts'
+import { BIN, cleanUp, ROOT } from './helpers/labplay.ts'
 import { corpus, type CorpusCase } from './fixtures/faults/corpus.ts'
 import type { CaseResult } from './fixtures/faults/corpus-runner.ts'
 import { labplayRun, shown } from './fixtures/faults/run.ts'
@@ -210,9 +210,7 @@ test.before(async () => {
   lab = await createLab({ hosts: 3 })
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-})
+test.after.always(() => cleanUp(lab))
 
 // The first one goes through the retry file, so it has no space (see the next test for names with spaces).
 const EVIL_NAMES = ['evil;$(touch${IFS}/tmp/pwn-name1)`id`', '-rf --no-preserve-root', "`touch /tmp/pwn-name3`'q\"|&>x"]

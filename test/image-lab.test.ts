@@ -1,11 +1,11 @@
 import test from 'ava'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { createLab, type Lab } from './lab/lab.ts'
 import { makeImage } from './helpers/image.ts'
-import { BIN, parseRecap, type Ran } from './helpers/labplay.ts'
+import { BIN, cleanUp, parseRecap, type Ran } from './helpers/labplay.ts'
 import type { ImageManifest } from '../src/sdk/manifest.ts'
 
 // The image's life on three lab hosts, with the real udpcast and vm-image roles: publish → the room receives it;
@@ -47,10 +47,7 @@ test.before(async () => {
   for (const version of ['2026.11', '2026.12']) images[version] = await makeImage(join(dir, 'masters'), { dataMb: 6, version })
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
+test.after.always(() => cleanUp(lab, dir))
 
 const env = () => ({ ...process.env, NO_COLOR: '1', LABPLAY_RECORDS: join(dir, 'runs.db'), PATH: `${join(dir, 'bin')}:${process.env.PATH}` })
 

@@ -61,7 +61,8 @@ function giveAway(path: string): void {
   if (statSync(path).isDirectory()) for (const name of readdirSync(path)) giveAway(join(path, name))
 }
 
-// Every cached bundle (the CLI's entry and chunks, each role) leaves the marker when loaded.
+// Every cached bundle (the CLI's entry and chunks, each role) leaves the marker when loaded; none found is an
+// error, or a tampered cache that planted nothing would pass for one that was never used.
 function plantInCache(cache: string): string[] {
   const planted: string[] = []
   for (const entry of readdirSync(cache, { recursive: true, withFileTypes: true })) {
@@ -70,6 +71,7 @@ function plantInCache(cache: string): string[] {
     writeFileSync(file, PLANT + readFileSync(file, 'utf8'))
     planted.push(file)
   }
+  if (planted.length === 0) throw new Error(`no bundle to plant code in under ${cache}`)
   return planted
 }
 

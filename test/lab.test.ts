@@ -6,6 +6,7 @@ import { createLab, destroyStaleLabs } from './lab/lab.ts'
 import type { Lab } from './lab/lab.ts'
 import { labNamespaces } from './lab/network.ts'
 import { run } from './lab/run.ts'
+import { cleanUp } from './helpers/labplay.ts'
 
 const CLI = fileURLToPath(new URL('lab/cli.ts', import.meta.url))
 let lab: Lab
@@ -15,9 +16,7 @@ test.before(async () => {
   lab = await createLab({ hosts: 3 })
 })
 
-test.after.always(async () => {
-  await lab?.destroy()
-})
+test.after.always(() => cleanUp(lab))
 
 // The system OpenSSH client, run where labplay runs: in the controller namespace.
 function ssh(address: string, command: string, checking = 'accept-new') {

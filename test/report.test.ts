@@ -1,16 +1,20 @@
 import test from 'ava'
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openRecords } from '../src/records/store.ts'
 import { readReport } from '../src/report/data.ts'
 import { renderReport } from '../src/report/html.ts'
+import { ROOT } from './helpers/labplay.ts'
 import { openReport } from './helpers/report-browser.ts'
+import { SEAT_ROLES } from './helpers/site.ts'
 import { FAILED_MESSAGE, NEWEST_IMAGE, OLD_IMAGE, writeReportFixture } from './helpers/report-fixture.ts'
 
-// The report in a real browser (Debian's chromium through playwright-core): what a lab admin sees.
+// The report in a real browser (Debian's chromium through playwright-core): what a lab admin sees. Its screenshot is
+// kept with the other tests' pictures (out/ is not committed).
 const dir = mkdtempSync(join(tmpdir(), 'labplay-report-'))
-test.after.always(() => rmSync(join(dir, 'runs.db'), { force: true }))
+const ARTIFACTS = join(ROOT, 'out', 'test-artifacts', 'report')
+test.after.always(() => rmSync(dir, { recursive: true, force: true }))
 
 // A PNG's width and height, from its IHDR chunk.
 function pngSize(file: string): { width: number; height: number } {
@@ -38,7 +42,7 @@ test('the fixture rooms in chromium: seat tiles by name, failed role cell, badge
   t.deepEqual(await page.locator('section.room').evaluateAll((els) => els.map((e) => [e.getAttribute('data-room'), e.getAttribute('data-from')])), [['m5', 'names'], ['m6', 'names']])
   t.deepEqual((await page.locator('section.room[data-room="m5"] .seat').evaluateAll((els) => els.map((e) => e.getAttribute('data-host')))).slice(0, 11),
     ['m5-1', 'm5-2', 'm5-3', 'm5-4', 'm5-5', 'm5-6', 'm5-7', 'm5-8', 'm5-9', 'm5-10', 'm5-11'])
-  t.deepEqual(await page.locator('#role-order b').allTextContents(), ['kvm-module', 'udpcast', 'vm-image', 'samba-loopback', 'gdm-session'])
+  t.deepEqual(await page.locator('#role-order b').allTextContents(), SEAT_ROLES)
 
   // The failed role: its status, a red cell, the time of its last success, and the message not run as markup.
   const failed = page.locator('.seat[data-host="m5-7"] [data-role="vm-image"]')
@@ -73,7 +77,8 @@ test('the fixture rooms in chromium: seat tiles by name, failed role cell, badge
   // Self-contained: the page asked for nothing beyond itself.
   t.deepEqual(blocked, [])
 
-  const shot = join(dir, 'report.png')
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const shot = join(ARTIFACTS, 'report.png')
   await page.screenshot({ path: shot, fullPage: true })
   t.log(`screenshot: ${shot}`)
   const size = pngSize(shot)

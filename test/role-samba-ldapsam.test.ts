@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { createLab, type Lab, type LabHost } from './lab/lab.ts'
 import { directoryConnections, localAccount, startDirectory, type Directory, type DirectoryConnection, type Student } from './lab/directory.ts'
 import { cleanUp, labplay, project, type Ran } from './helpers/labplay.ts'
+import { fingerprint, reportsButChangesNothing } from './helpers/host-state.ts'
 
 // samba-loopback with the campus directory: slapd on one lab host, two seats whose Samba checks the
 // students' passwords against it over the lab network (plain LDAP, then StartTLS with the lab CA).
@@ -68,11 +69,7 @@ async function play(vars: string, ...args: string[]): Promise<Ran> {
   return ran
 }
 
-async function on(host: LabHost, command: string, input?: string): Promise<string> {
-  const out = await lab.exec(host.name, command, { input })
-  if (out.code !== 0) throw new Error(`${host.name}: ${command}: exit ${out.code}: ${out.stderr}`)
-  return out.stdout
-}
+const on = (host: LabHost, command: string, input?: string): Promise<string> => lab.must(host.name, command, { input })
 
 // A student opens their home share on the seat's loopback Samba, as the guest would, and writes a file there.
 // After a restart smbd binds port 445 only once it has read the domain from the directory: wait for it (bounded).
@@ -99,13 +96,9 @@ async function seatConnections(mark: number): Promise<DirectoryConnection[]> {
 
 test.serial('check mode on a fresh seat reports the directory steps and changes nothing', async (t) => {
   const seat = seats[0]!
-  const before = await on(seat, 'sha256sum /etc/samba/smb.conf; ls /var/lib/samba/private')
-  const ran = await play('@campus.json', '-C', '-v', '-l', seat.name)
-  t.is(ran.code, 0, ran.stdout + ran.stderr)
-  t.true(ran.recap.get(seat.name)!.changed > 0)
+  const ran = await reportsButChangesNothing(t, lab, [seat.name], fingerprint(['/etc/samba', '/var/lib/samba']), () => play('@campus.json', '-C', '-v', '-l', seat.name))
   t.regex(ran.stdout, /would run: smbpasswd -s -W/)
   t.regex(ran.stdout, /the directory is not asked in check mode/)
-  t.is(await on(seat, 'sha256sum /etc/samba/smb.conf; ls /var/lib/samba/private'), before)
   t.deepEqual(await smbpasswdCalls(seat), [])
 })
 
@@ -196,14 +189,21 @@ test.serial('StartTLS: once the directory refuses plain LDAP, the seats bind ove
   const plain = await lab.exec(seats[0]!.name, `ldapwhoami -x -H ${directory.url} -D ${directory.adminDn} -y <(cat)`, { input: ADMIN_PASSWORD })
   t.is(plain.code, 13, plain.stdout + plain.stderr)
   t.regex(plain.stderr, /Confidentiality required/)
+  const whoamiTls = (seat: LabHost) => lab.exec(seat.name, `ldapwhoami -ZZ -x -H ${directory.url} -D ${directory.adminDn} -y <(cat)`, { input: ADMIN_PASSWORD })
+  const untrusted = await whoamiTls(seats[0]!)
+  t.not(untrusted.code, 0, 'the lab CA is not trusted before the run')
 
   const ran = await play(writeVars('tls.json', { samba_ldap_start_tls: true, samba_ldap_ca_cert: directory.caCert }))
   t.is(ran.code, 0, ran.stdout + ran.stderr)
-  const mark = lastConnection()
   for (const seat of seats) {
     t.is(await on(seat, 'cat /etc/ldap/campus-ca.pem'), directory.caCert)
-    t.regex(await on(seat, 'cat /etc/ldap/ldap.conf'), /^TLS_CACERT\t\/etc\/ldap\/campus-ca\.pem$/m)
+    // The seat's own libldap, told nothing but what /etc/ldap/ldap.conf says, now trusts the directory's certificate.
+    const trusted = await whoamiTls(seat)
+    t.is(trusted.code, 0, trusted.stdout + trusted.stderr)
     t.is(await on(seat, "testparm -s --parameter-name='ldap ssl' 2>/dev/null"), 'start tls\n')
+  }
+  const mark = lastConnection()
+  for (const seat of seats) {
     const put = await putHome(seat, alice)
     t.is(put.code, 0, `${seat.name}: ${put.stdout}${put.stderr}`)
   }
