@@ -32,15 +32,13 @@ const root = { owner: 'root', group: 'root' }
 
 const settings = (h: LoginHost): CampusLogin => readSettings(h.vars)
 
-// The profiles this host's PAM lacks, by the lines they leave in /etc/pam.d (a missing file lacks them all).
+// The profiles this host's PAM lacks, by the lines they leave in /etc/pam.d: one probe reads their common-* files,
+// a NUL after each (a missing file reads empty: it lacks them all).
 async function missingProfiles(h: LoginHost, wanted: string[]): Promise<string[]> {
-  const missing: string[] = []
-  for (const profile of wanted) {
-    const line = PAM_LINES[profile]!
-    const seen = await h.probe`cat -- ${`/etc/pam.d/${line.file}`}`
-    if (seen.code !== 0 || !hasLine(seen.stdout, line)) missing.push(profile)
-  }
-  return missing
+  const lines = wanted.map((profile) => PAM_LINES[profile]!)
+  const seen = await h.probe`for f in ${lines.map((line) => `/etc/pam.d/${line.file}`)}; do cat -- "$f" 2>/dev/null; printf '\\0'; done`
+  const texts = seen.stdout.split('\0')
+  return wanted.filter((_, i) => !hasLine(texts[i] ?? '', lines[i]!))
 }
 
 async function pam(h: LoginHost): Promise<void> {

@@ -128,16 +128,17 @@ async function kvmGroup(h: KvmHost): Promise<void> {
   await h.run`groupadd -r kvm`
 }
 
-// gpasswd edits /etc/group, so directory (LDAP/NFS) users can be members too.
+// gpasswd edits /etc/group, so directory (LDAP/NFS) users can be members too. One probe asks for every user's
+// groups (`user:groups`, or `user:` for a user this host does not know).
 async function kvmUsers(h: KvmHost): Promise<void> {
-  for (const user of userNames(h.vars.kvm_users, 'kvm_users', h)) {
-    if ((await h.probe`getent passwd -- ${user}`).code !== 0) {
-      h.warn(`kvm_users: no user '${user}' on this host`)
-      continue
-    }
-    const groups = await h.probe`id -nG -- ${user}`
-    if (groups.stdout.split(/\s+/).includes('kvm')) continue
-    await h.run`gpasswd -a ${user} kvm`
+  const users = userNames(h.vars.kvm_users, 'kvm_users', h)
+  if (users.length === 0) return
+  const seen = await h.probe`for u in ${users}; do printf '%s:%s\n' "$u" "$(id -nG -- "$u" 2>/dev/null)"; done`
+  const groups = new Map(seen.stdout.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]))
+  for (const user of users) {
+    const of = groups.get(user)?.trim()
+    if (!of) h.warn(`kvm_users: no user '${user}' on this host`)
+    else if (!of.split(/\s+/).includes('kvm')) await h.run`gpasswd -a ${user} kvm`
   }
 }
 

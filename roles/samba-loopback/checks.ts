@@ -1,7 +1,7 @@
-import { bool, VarError, type Vars } from 'labplay'
+import { VarError, type Vars } from 'labplay'
 
-// A variable that cannot go into smb.conf (or the files beside it); the role turns it into a task failure.
-export class SmbConfError extends Error {}
+// A variable that cannot go into smb.conf (or the files beside it) throws the SDK's VarError, as the SDK's own
+// readers (bool, list, the LDAP checks) do: the task that reads it fails with the message.
 
 // NUL, line breaks and other control characters would end an smb.conf line early.
 export const CONTROL = /[\x00-\x1f\x7f]/
@@ -9,31 +9,18 @@ export const CONTROL = /[\x00-\x1f\x7f]/
 // A string variable matching `pattern`; the message names the variable and shows what it got.
 export function text(vars: Vars, name: string, pattern: RegExp, expected: string): string {
   const value = vars[name]
-  if (typeof value !== 'string') throw new SmbConfError(`${name}: expected ${expected}, got ${describe(value)}`)
-  if (!pattern.test(value)) throw new SmbConfError(`${name}: expected ${expected}, got ${JSON.stringify(value)}`)
+  if (typeof value !== 'string') throw new VarError(`${name}: expected ${expected}, got ${describe(value)}`)
+  if (!pattern.test(value)) throw new VarError(`${name}: expected ${expected}, got ${JSON.stringify(value)}`)
   return value
 }
 
 export function oneOf(vars: Vars, name: string, allowed: string[]): string {
   const value = vars[name]
   if (typeof value !== 'string' || !allowed.includes(value)) {
-    throw new SmbConfError(`${name}: expected one of ${allowed.join(', ')}, got ${typeof value === 'string' ? JSON.stringify(value) : describe(value)}`)
+    throw new VarError(`${name}: expected one of ${allowed.join(', ')}, got ${typeof value === 'string' ? JSON.stringify(value) : describe(value)}`)
   }
   return value
 }
-
-// A value read by one of the SDK's readers (bool, the LDAP checks), its error as the role's.
-export function sdk<T>(read: () => T): T {
-  try {
-    return read()
-  } catch (error) {
-    if (error instanceof VarError) throw new SmbConfError(error.message)
-    throw error
-  }
-}
-
-// A switch read by the SDK's bool() (Ansible's table).
-export const flag = (vars: Vars, name: string): boolean => sdk(() => bool(vars[name], name))
 
 // A value's kind for messages, without the value itself when it may be long or secret.
 export function describe(value: unknown): string {

@@ -2,7 +2,7 @@ import { dirname } from 'node:path'
 import { defineRole, type Host } from 'labplay'
 import { checkDirectory, storeBindPassword } from './directory.ts'
 import { LDAP_CA_FILE, LDAP_CONF, ldapConf, type LdapPassdb } from './passdb.ts'
-import { smbConf, smbSettings, SmbConfError, type SmbSettings } from './smb-conf.ts'
+import { smbConf, smbSettings } from './smb-conf.ts'
 
 const defaults = {
   // CUPS queue shared as the room printer; "" shares no printer.
@@ -125,29 +125,20 @@ export default defineRole({
   },
 })
 
+// A variable that cannot be used fails the first task that reads it (VarError), with a message naming it.
 function render(h: Host<typeof defaults>): string {
-  return checked(h, () => smbConf(h.vars))
+  return smbConf(h.vars)
 }
 
 function directory(h: Host<typeof defaults>): LdapPassdb {
-  const { passdb } = checked<SmbSettings>(h, () => smbSettings(h.vars))
+  const { passdb } = smbSettings(h.vars)
   if (passdb.backend !== 'ldapsam') h.fail('samba_passdb: expected ldapsam for this task')
   return passdb
 }
 
-// A variable that cannot be used fails the task with its message (the first task that reads it).
-function checked<T>(h: Host<typeof defaults>, read: () => T): T {
-  try {
-    return read()
-  } catch (error) {
-    if (error instanceof SmbConfError) h.fail(error.message)
-    throw error
-  }
-}
-
 // Samba hands each job to the CUPS queue `printer`: without it the guest still sees the share, and its jobs vanish.
 async function printerQueue(h: Host<typeof defaults>): Promise<void> {
-  const { printer, printerShare } = checked<SmbSettings>(h, () => smbSettings(h.vars))
+  const { printer, printerShare } = smbSettings(h.vars)
   // A CUPS class (several printers behind one name) is a queue too: lpstat -p lists printers only.
   const seen = await h.probe`lpstat -p ${printer} || lpstat -c ${printer}`
   if (seen.code === 0) return

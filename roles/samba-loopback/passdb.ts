@@ -1,5 +1,5 @@
-import { ldapDn, ldapDnBelow, ldapUrls, pemCertificates, startTlsFits, type Vars } from 'labplay'
-import { flag, oneOf, sdk, SmbConfError, text } from './checks.ts'
+import { bool, ldapDn, ldapDnBelow, ldapUrls, pemCertificates, startTlsFits, VarError, type Vars } from 'labplay'
+import { oneOf, text } from './checks.ts'
 
 // Where the campus directory's CA goes, and libldap's client defaults that make smbd trust it.
 export const LDAP_CA_FILE = '/etc/ldap/campus-ca.pem'
@@ -33,21 +33,21 @@ const PASSWORD_MAX_BYTES = 254
 // The passdb variables once checked; with tdbsam the samba_ldap_* ones are not read at all.
 export function passdbSettings(vars: Vars, workgroup: string): Passdb {
   if (oneOf(vars, 'samba_passdb', ['tdbsam', 'ldapsam']) === 'tdbsam') return { backend: 'tdbsam' }
-  const urls = sdk(() => ldapUrls(vars.samba_ldap_url, 'samba_ldap_url'))
-  const startTls = flag(vars, 'samba_ldap_start_tls')
-  sdk(() => startTlsFits(startTls, urls, 'samba_ldap_start_tls'))
+  const urls = ldapUrls(vars.samba_ldap_url, 'samba_ldap_url')
+  const startTls = bool(vars.samba_ldap_start_tls, 'samba_ldap_start_tls')
+  startTlsFits(startTls, urls, 'samba_ldap_start_tls')
   const domain = vars.samba_ldap_domain === '' ? workgroup : text(vars, 'samba_ldap_domain', NETBIOS, "the directory's sambaDomainName (1 to 15 letters, digits, _ . -) or \"\" for the workgroup")
   return {
     backend: 'ldapsam',
     urls,
-    suffix: sdk(() => ldapDn(vars.samba_ldap_suffix, 'samba_ldap_suffix')),
-    userSuffix: sdk(() => ldapDnBelow(vars.samba_ldap_user_suffix, 'samba_ldap_user_suffix', 'samba_ldap_suffix')),
-    groupSuffix: sdk(() => ldapDnBelow(vars.samba_ldap_group_suffix, 'samba_ldap_group_suffix', 'samba_ldap_suffix')),
-    adminDn: sdk(() => ldapDn(vars.samba_ldap_admin_dn, 'samba_ldap_admin_dn')),
+    suffix: ldapDn(vars.samba_ldap_suffix, 'samba_ldap_suffix'),
+    userSuffix: ldapDnBelow(vars.samba_ldap_user_suffix, 'samba_ldap_user_suffix', 'samba_ldap_suffix'),
+    groupSuffix: ldapDnBelow(vars.samba_ldap_group_suffix, 'samba_ldap_group_suffix', 'samba_ldap_suffix'),
+    adminDn: ldapDn(vars.samba_ldap_admin_dn, 'samba_ldap_admin_dn'),
     adminPassword: password(vars.samba_ldap_admin_password),
     domain,
     startTls,
-    caCert: sdk(() => pemCertificates(vars.samba_ldap_ca_cert, 'samba_ldap_ca_cert')),
+    caCert: pemCertificates(vars.samba_ldap_ca_cert, 'samba_ldap_ca_cert'),
   }
 }
 
@@ -82,9 +82,9 @@ export function ldapConf(): string {
 // The message never shows the password, only what is wrong with it.
 function password(value: unknown): string {
   const name = 'samba_ldap_admin_password'
-  if (typeof value !== 'string') throw new SmbConfError(`${name}: expected a string, got ${value === null || value === undefined ? String(value) : typeof value === 'object' ? 'a list or mapping' : `a ${typeof value} (quote it)`}`)
-  if (value === '') throw new SmbConfError(`${name}: expected the password of samba_ldap_admin_dn, got ""`)
-  if (/[\n\r\0]/.test(value)) throw new SmbConfError(`${name}: expected one line, got a line break or NUL in it`)
-  if (Buffer.byteLength(value) > PASSWORD_MAX_BYTES) throw new SmbConfError(`${name}: expected at most ${PASSWORD_MAX_BYTES} bytes (what smbpasswd -W reads), got ${Buffer.byteLength(value)}`)
+  if (typeof value !== 'string') throw new VarError(`${name}: expected a string, got ${value === null || value === undefined ? String(value) : typeof value === 'object' ? 'a list or mapping' : `a ${typeof value} (quote it)`}`)
+  if (value === '') throw new VarError(`${name}: expected the password of samba_ldap_admin_dn, got ""`)
+  if (/[\n\r\0]/.test(value)) throw new VarError(`${name}: expected one line, got a line break or NUL in it`)
+  if (Buffer.byteLength(value) > PASSWORD_MAX_BYTES) throw new VarError(`${name}: expected at most ${PASSWORD_MAX_BYTES} bytes (what smbpasswd -W reads), got ${Buffer.byteLength(value)}`)
   return value
 }

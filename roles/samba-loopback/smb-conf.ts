@@ -1,8 +1,6 @@
 import { list, VarError, type Vars } from 'labplay'
-import { CONTROL, oneOf, SmbConfError, text } from './checks.ts'
+import { CONTROL, oneOf, text } from './checks.ts'
 import { passdbLines, passdbSettings, PASSDB_GUARDED, type Passdb } from './passdb.ts'
-
-export { SmbConfError } from './checks.ts'
 
 // The role's variables once checked: every string is safe to place on one smb.conf line.
 export interface SmbSettings {
@@ -42,7 +40,7 @@ export function smbSettings(vars: Vars): SmbSettings {
   const printer = text(vars, 'printer', /^([A-Za-z0-9_.@-]{1,127})?$/, 'a CUPS queue name (letters, digits, _ . @ -) or "" for no printer')
   const printerShare = text(vars, 'printer_share', /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$/, 'a share name (letters, digits, _ . -)')
   if (RESERVED_SHARES.has(printerShare.toLowerCase())) {
-    throw new SmbConfError(`printer_share: '${printerShare}' is taken, expected a name other than ${[...RESERVED_SHARES].join(', ')}`)
+    throw new VarError(`printer_share: '${printerShare}' is taken, expected a name other than ${[...RESERVED_SHARES].join(', ')}`)
   }
   const workgroup = text(vars, 'workgroup', /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, 'a workgroup of 1 to 15 letters, digits, _ . -')
   const passdb = passdbSettings(vars, workgroup)
@@ -118,28 +116,18 @@ function section(name: string, lines: string[]): string {
 
 // `name = value` lines for [global]: one line each, no section header, no continuation, nothing the role guarantees.
 function extraLines(value: unknown, guarded: Set<string>): string[] {
-  return lines(value).map((line, i) => {
+  return list(value, 'extra_global').map((line, i) => {
     const where = `extra_global[${i}]`
-    if (CONTROL.test(line)) throw new SmbConfError(`${where}: expected one line without control characters, got ${JSON.stringify(line)}`)
+    if (CONTROL.test(line)) throw new VarError(`${where}: expected one line without control characters, got ${JSON.stringify(line)}`)
     const m = /^\s*([A-Za-z][A-Za-z0-9 :*_.-]*?)\s*=\s*(.*?)\s*$/.exec(line)
-    if (!m) throw new SmbConfError(`${where}: expected "name = value", got ${JSON.stringify(line)}`)
+    if (!m) throw new VarError(`${where}: expected "name = value", got ${JSON.stringify(line)}`)
     const [, param, setting] = m as unknown as [string, string, string]
-    if (setting.endsWith('\\')) throw new SmbConfError(`${where}: a trailing backslash would continue the line, got ${JSON.stringify(line)}`)
+    if (setting.endsWith('\\')) throw new VarError(`${where}: a trailing backslash would continue the line, got ${JSON.stringify(line)}`)
     const key = paramKey(param)
     if (guarded.has(key)) {
       const why = PASSDB_KEYS.has(key) ? 'samba_passdb and samba_ldap_* say how Samba authenticates' : 'loopback only, no guests'
-      throw new SmbConfError(`${where}: '${param}' is set by the role (${why}), expected another parameter`)
+      throw new VarError(`${where}: '${param}' is set by the role (${why}), expected another parameter`)
     }
     return `${param} = ${setting}`
   })
-}
-
-// The SDK's list() (from -e, a string splits at commas), its error as the role's.
-function lines(value: unknown): string[] {
-  try {
-    return list(value, 'extra_global')
-  } catch (error) {
-    if (error instanceof VarError) throw new SmbConfError(error.message)
-    throw error
-  }
 }

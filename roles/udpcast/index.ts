@@ -11,12 +11,7 @@ const COPY = 'copy'
 
 // Reads the manifest (a clear failure when it is wrong) and hashes this host's copy (stat-cached).
 async function inspect(h: Host): Promise<Copy> {
-  let settings: Settings
-  try {
-    settings = readSettings(h.vars)
-  } catch (err) {
-    return h.fail((err as Error).message)
-  }
+  const settings = readSettings(h.vars)
   const sum = await h.sha256(settings.final)
   const right = sum?.sha256 === settings.manifest.sha256 && sum.size === settings.manifest.size
   const seen = { settings, right }

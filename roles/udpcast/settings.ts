@@ -1,4 +1,4 @@
-import { bool, imageFile, readImageManifest, type ImageManifest, type Vars } from 'labplay'
+import { bool, imageFile, readImageManifest, VarError, type ImageManifest, type Vars } from 'labplay'
 
 // The role's variables, checked and typed once per host.
 export interface Settings {
@@ -20,20 +20,21 @@ export interface Settings {
   unicastSingle: boolean
 }
 
-// Reads and checks the manifest and the udpcast_* variables; throws an Error saying what was expected.
+// Reads and checks the manifest and the udpcast_* variables; throws a VarError saying what was expected (the task
+// that reads them fails with it).
 export function readSettings(vars: Vars): Settings {
   const { image, problems } = readImageManifest(vars)
-  if (!image) throw new Error(problems.join('; '))
-  if (image.manifest.source === '') throw new Error('image.source: expected an absolute path on the sender, got ""')
+  if (!image) throw new VarError(problems.join('; '))
+  if (image.manifest.source === '') throw new VarError('image.source: expected an absolute path on the sender, got ""')
   const final = imageFile(image)
   const maxBitrate = text(vars.udpcast_max_bitrate, 'udpcast_max_bitrate').toLowerCase()
   const portbase = whole(vars.udpcast_portbase, 'udpcast_portbase', 1024, 65534)
-  if (portbase % 2 !== 0) throw new Error(`udpcast_portbase: expected an even port (udpcast uses it and the next one), got ${portbase}`)
+  if (portbase % 2 !== 0) throw new VarError(`udpcast_portbase: expected an even port (udpcast uses it and the next one), got ${portbase}`)
   const portPairs = whole(vars.udpcast_port_pairs, 'udpcast_port_pairs', 2, 1000)
-  if (portbase + 2 * portPairs > 65536) throw new Error(`udpcast_port_pairs: the room's ports ${portbase}-${portbase + 2 * portPairs - 1} go past 65535`)
+  if (portbase + 2 * portPairs > 65536) throw new VarError(`udpcast_port_pairs: the room's ports ${portbase}-${portbase + 2 * portPairs - 1} go past 65535`)
   const startTimeoutS = whole(vars.udpcast_start_timeout_s, 'udpcast_start_timeout_s', 1)
   const maxWaitS = whole(vars.udpcast_max_wait_s, 'udpcast_max_wait_s', 0)
-  if (maxWaitS >= startTimeoutS) throw new Error(`udpcast_max_wait_s (${maxWaitS}) must be below udpcast_start_timeout_s (${startTimeoutS}): the receivers give up after the start timeout`)
+  if (maxWaitS >= startTimeoutS) throw new VarError(`udpcast_max_wait_s (${maxWaitS}) must be below udpcast_start_timeout_s (${startTimeoutS}): the receivers give up after the start timeout`)
   return {
     manifest: image.manifest,
     final,
@@ -54,7 +55,7 @@ export function readSettings(vars: Vars): Settings {
 // udpcast's bitrate syntax: bits per second, or with a `k` or `m` suffix.
 export function bitrate(value: string): number {
   const m = /^([1-9][0-9]*)([km]?)$/.exec(value)
-  if (!m) throw new Error(`udpcast_max_bitrate: expected bits per second such as 600m, 50000k or 100000000, got ${show(value)}`)
+  if (!m) throw new VarError(`udpcast_max_bitrate: expected bits per second such as 600m, 50000k or 100000000, got ${show(value)}`)
   return Number(m[1]) * (m[2] === 'm' ? 1e6 : m[2] === 'k' ? 1e3 : 1)
 }
 
@@ -66,14 +67,14 @@ export function roundTimeoutMs(s: Settings): number {
 
 function text(value: unknown, key: string, empty = false): string {
   if (typeof value === 'number') value = String(value)
-  if (typeof value !== 'string' || (!empty && value === '')) throw new Error(`${key}: expected a string, got ${show(value)}`)
+  if (typeof value !== 'string' || (!empty && value === '')) throw new VarError(`${key}: expected a string, got ${show(value)}`)
   return value
 }
 
 function whole(value: unknown, key: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new Error(`${key}: expected a whole number ${max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`}, got ${show(value)}`)
+    throw new VarError(`${key}: expected a whole number ${max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`}, got ${show(value)}`)
   }
   return n
 }

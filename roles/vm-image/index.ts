@@ -71,12 +71,7 @@ export default defineRole({
     },
     {
       name: 'the image is read-only',
-      run: async (h) => {
-        const s = settings(h)
-        const probe = await h.probe`test -f ${imagePath(s)}`
-        if (probe.code !== 0 && h.check) h.skip(`${imagePath(s)} is not there yet`)
-        await makeReadOnly(h, imagePath(s))
-      },
+      run: (h) => makeReadOnly(h, imagePath(settings(h))),
     },
     {
       name: 'the stable link points to the current version',

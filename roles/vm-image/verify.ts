@@ -63,9 +63,11 @@ echo "check=$?"`
   if (!h.check) await h.probe`printf '%s\n' ${key} >${`${stamp}.tmp`} && mv -f -- ${`${stamp}.tmp`} ${stamp}`
 }
 
-// Nobody, root included by habit, writes to a base image: a write would reach every session.
+// Nobody, root included by habit, writes to a base image: a write would reach every session. In check mode
+// the image may still be to come (the udpcast role brings it).
 export async function makeReadOnly(h: Host, path: string): Promise<void> {
   const st = await h.probe`stat -c '%a %U %G' -- ${path}`
+  if (st.code !== 0 && h.check) h.skip(`${path} is not there yet`)
   if (st.code !== 0) h.fail(`cannot inspect ${path}: ${st.stderr.trim()}`)
   if (st.stdout.trim() === '444 root root') return
   await h.run`chown root:root -- ${path} && chmod 0444 -- ${path}`

@@ -200,12 +200,18 @@ test('nsswitch.conf changed, no nscd: nothing to forget', async (t) => {
 })
 
 const PAM = "PAM checks campus passwords and makes a student's home at the first login"
-// The role's own homes profile already in place, and /etc/pam.d's common-auth and common-session as the probes read them.
+// The role's own homes profile already in place, and /etc/pam.d's common-auth and common-session as the role's one
+// probe reads them, a NUL after each: the i-th read gets the i-th reply of each (or its last); a failed read is empty.
 const PROFILE: RoleCase['seat'] = { dirs: ['/usr/share/pam-configs'], files: { [HOMES_PROFILE]: homesProfile() } }
-const pamFiles = (auth: Reply | Reply[], session: Reply | Reply[]): NonNullable<RoleCase['probes']> => [
-  ['cat -- /etc/pam.d/common-auth', auth],
-  ['cat -- /etc/pam.d/common-session', session],
-]
+const PAM_READ = /^for f in \/etc\/pam\.d\/common-auth( \/etc\/pam\.d\/common-session)?; do cat -- "\$f" 2>\/dev\/null; printf '\\0'; done$/
+const pamFiles = (auth: Reply | Reply[], session: Reply | Reply[]): NonNullable<RoleCase['probes']> => {
+  const [a, s] = [[auth].flat(), [session].flat()]
+  const text = (replies: Reply[], i: number) => {
+    const r = replies[Math.min(i, replies.length - 1)]!
+    return typeof r === 'string' ? r : r.code ? '' : (r.stdout ?? '')
+  }
+  return [[PAM_READ, Array.from({ length: Math.max(a.length, s.length) }, (_, i) => `${text(a, i)}\0${text(s, i)}\0`)]]
+}
 const ENABLE = 'DEBIAN_FRONTEND=noninteractive pam-auth-update --enable'
 // As pam-auth-update writes them on Debian 12 (the per-package block only).
 const AUTH = 'auth\t[success=2 default=ignore]\tpam_unix.so nullok\nauth\t[success=1 default=ignore]\tpam_ldap.so minimum_uid=1000 use_first_pass\n'

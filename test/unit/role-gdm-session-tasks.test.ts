@@ -65,3 +65,18 @@ test('launcher_args as a list, each one word', session, { launcher_args: ['-m', 
 test('launcher_args from -e k=v, split at commas', session, { launcher_args: '-m,4096' }, /\nexec "\$launcher" -m 4096\n$/)
 test('launcher_args as a mapping fails, naming it', session, { launcher_args: { m: 4096 } }, /^launcher_args: expected a list \(or a comma-separated string\), got a mapping$/)
 test('a relative launcher fails, naming it', session, { launcher: 'labvm' }, /^launcher: expected an absolute path, got "labvm"$/)
+
+// Both packages the role installs: one dpkg-query, and one apt-get for what is missing.
+const PACKAGES_TASK = 'desktop-file-validate and a window manager that keeps the VM full screen are installed'
+test('packages: both missing, one query and one apt-get for both', async (t) => {
+  const r = await runTask(gdm, PACKAGES_TASK, { seat: { packages: [] } })
+  t.is(r.status, 'changed')
+  t.is(r.commands.length, 2)
+  t.regex(r.commands[0]!, /^dpkg-query .* -- desktop-file-utils matchbox-window-manager$/)
+  t.regex(r.runs[0]!, /install --no-install-recommends desktop-file-utils matchbox-window-manager /)
+})
+test('packages: both there, the one query only', async (t) => {
+  const r = await runTask(gdm, PACKAGES_TASK, { seat: { packages: ['desktop-file-utils', 'matchbox-window-manager'] } })
+  t.is(r.status, 'ok')
+  t.is(r.commands.length, 1)
+})

@@ -151,3 +151,20 @@ test('QEMU for the probe: kvm_packages installed (a string from -e too), or the 
   t.is((await runTask(kvm, QEMU, { vars: { kvm_packages: [] } })).message, 'kvm_packages is empty: KVM is tested only where QEMU is installed')
   t.is((await runTask(kvm, QEMU, { vars: { kvm_packages: ['-o=x'] } })).message, 'kvm_packages: not a Debian package name: "-o=x"')
 })
+
+// kvmUsers: one probe prints every user's groups (`user:groups`, `user:` when unknown); gpasswd for those outside kvm.
+const USERS = 'kvm_users are in the kvm group'
+const GROUPS = /^for u in /
+test('every user already in kvm: the one probe, nothing run', outcome, USERS,
+  { vars: { kvm_users: ['ada', 'bob'] }, probes: [[GROUPS, 'ada:ada kvm\nbob:bob audio kvm\n']] }, { status: 'ok', runs: [] })
+test('one user outside kvm, one unknown (a string from -e): gpasswd for the one, a warning for the other', outcome, USERS,
+  { vars: { kvm_users: 'ada,ghost' }, probes: [[GROUPS, 'ada:ada audio\nghost:\n']] },
+  { status: 'changed', runs: ['gpasswd -a ada kvm'], warnings: ["kvm_users: no user 'ghost' on this host"] })
+test('check mode: gpasswd reported, not run', outcome, USERS,
+  { vars: { kvm_users: ['ada'] }, check: true, probes: [[GROUPS, 'ada:ada\n']] },
+  { status: 'changed', runs: [], changes: ['would run: gpasswd -a ada kvm'] })
+test(`${USERS}: no kvm_users, not even the probe`, async (t) => {
+  const r = await runTask(kvm, USERS)
+  t.is(r.status, 'ok')
+  t.deepEqual(r.commands, [])
+})

@@ -2,7 +2,8 @@ import test from 'ava'
 import { testWhere } from '../helpers/test-where.ts'
 import role from '../../roles/samba-loopback/index.ts'
 import { ldapConf, passdbSettings } from '../../roles/samba-loopback/passdb.ts'
-import { smbConf, SmbConfError } from '../../roles/samba-loopback/smb-conf.ts'
+import { smbConf } from '../../roles/samba-loopback/smb-conf.ts'
+import { VarError } from '../../src/sdk/coerce.ts'
 import type { Vars } from '../../src/vars.ts'
 import { CAMPUS_LDAP, HAS_TESTPARM, testparmDump } from './samba-cases.ts'
 
@@ -90,7 +91,7 @@ test('the CA is normalized to one PEM with a final newline; libldap is pointed a
 
 const rejects = test.macro({
   exec(t, over: Vars, message: RegExp) {
-    const error = t.throws(() => smbConf(vars(over)), { instanceOf: SmbConfError })
+    const error = t.throws(() => smbConf(vars(over)), { instanceOf: VarError })
     t.regex(error!.message, message)
   },
   title: (given, over: Vars) => `ldapsam rejects ${given ?? JSON.stringify(over)}`,

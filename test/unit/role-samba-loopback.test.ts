@@ -1,11 +1,12 @@
 import test from 'ava'
 import { testWhere } from '../helpers/test-where.ts'
 import role from '../../roles/samba-loopback/index.ts'
-import { smbConf, SmbConfError } from '../../roles/samba-loopback/smb-conf.ts'
+import { smbConf } from '../../roles/samba-loopback/smb-conf.ts'
+import { VarError } from '../../src/sdk/coerce.ts'
 import type { Vars } from '../../src/vars.ts'
 import { HAS_TESTPARM, testparmDump } from './samba-cases.ts'
 
-// The smb.conf renderer is pure: variables in, text out, or a SmbConfError naming the variable.
+// The smb.conf renderer is pure: variables in, text out, or a VarError naming the variable.
 
 const vars = (over: Vars = {}): Vars => ({ ...role.defaults, ...over })
 
@@ -67,7 +68,7 @@ test('extra_global lines land in [global], after the role’s own', (t) => {
 
 const rejects = test.macro({
   exec(t, over: Vars, message: RegExp) {
-    const error = t.throws(() => smbConf(vars(over)), { instanceOf: SmbConfError })
+    const error = t.throws(() => smbConf(vars(over)), { instanceOf: VarError })
     t.regex(error!.message, message)
   },
   title: (given, over: Vars) => `rejects ${given ?? JSON.stringify(over)}`,
