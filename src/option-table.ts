@@ -122,6 +122,15 @@ export function parseTable<S extends OptionTable>(table: S, argv: string[], seeH
   return { values: values as Parsed<S>, positionals, given: new Set(given.keys()) }
 }
 
+// A subcommand's one positional argument: `missing` when there is none, `takes` (what the command takes one
+// of) named when there are more.
+export function onePositional(positionals: string[], missing: string, takes: string): string {
+  const [given, ...extra] = positionals
+  if (given === undefined) throw new InputError(missing)
+  if (extra.length) throw new InputError(`unexpected argument '${extra[0]}': ${takes}`)
+  return given
+}
+
 // The table's --help lines, in table order: the spellings, then the text from `column` on (or two spaces after).
 export function helpLines(table: OptionTable, column: number): string {
   const lines: string[] = []

@@ -1,6 +1,6 @@
 import { basename } from 'node:path'
 import { InputError } from '../errors.ts'
-import { flag, helpLines, parseTable } from '../option-table.ts'
+import { flag, helpLines, onePositional, parseTable } from '../option-table.ts'
 import { formatDuration } from '../output/text.ts'
 import { jsonText, terminalData } from '../output/terminal-text.ts'
 import { recordsPath } from '../records/path.ts'
@@ -37,9 +37,7 @@ const ORDER: Record<string, number> = { failed: 0, unreachable: 1, interrupted: 
 export async function main(argv: string[]): Promise<number> {
   const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay show --help', VAULT_CONFLICTS)
   if (o.help) return print(SHOW_USAGE)
-  const [which, ...extra] = positionals
-  if (which === undefined) throw new InputError("show: which run? give its number (see labplay history) or 'last'")
-  if (extra.length) throw new InputError(`unexpected argument '${extra[0]}': labplay show takes one run`)
+  const which = onePositional(positionals, "show: which run? give its number (see labplay history) or 'last'", 'labplay show takes one run')
   if (which !== 'last' && !/^[1-9][0-9]{0,15}$/.test(which)) throw new InputError(`run '${which}': expected a run number (see labplay history) or 'last'`)
   const records = openRecords(recordsPath({ records: o.records })!, { readonly: true })
   try {

@@ -9,7 +9,7 @@ import { editArgs, editCpus, editMemoryMb } from '../../image/edit-vm.ts'
 import { groupVarsOf, publishedAs } from '../../image/published.ts'
 import { imageInfo } from '../../image/qemu-img.ts'
 import { Qmp } from '../../image/qmp.ts'
-import { flag, helpLines, list, parseTable, text, whole } from '../../option-table.ts'
+import { flag, helpLines, list, onePositional, parseTable, text, whole } from '../../option-table.ts'
 import { openProject } from '../project.ts'
 import { done, refuseWriters, say, warn, type Interrupts } from './common.ts'
 
@@ -40,9 +40,7 @@ const MONITOR_TIMEOUT_MS = 15_000
 export async function main(argv: string[], run: Interrupts): Promise<number> {
   const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay image edit --help')
   if (o.help) return done(EDIT_USAGE)
-  const [name, ...extra] = positionals
-  if (name === undefined) throw new InputError('image edit: which disk? (labplay image edit NAME, or a FILE)')
-  if (extra.length) throw new InputError(`unexpected argument '${extra[0]}': image edit boots one disk`)
+  const name = onePositional(positionals, 'image edit: which disk? (labplay image edit NAME, or a FILE)', 'image edit boots one disk')
   const disk = await diskFile(name, o.dir)
   await refusePublished(disk, o.inventory)
   try {

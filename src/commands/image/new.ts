@@ -2,7 +2,7 @@ import { open, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { InputError } from '../../errors.ts'
 import { copyImage, createImage, imageInfo } from '../../image/qemu-img.ts'
-import { flag, helpLines, parseTable, text } from '../../option-table.ts'
+import { flag, helpLines, onePositional, parseTable, text } from '../../option-table.ts'
 import { formatBinaryBytes } from '../../output/text.ts'
 import { isImageName } from '../../sdk/manifest.ts'
 import { done } from './common.ts'
@@ -29,9 +29,7 @@ const SIZE = /^[1-9][0-9]*(\.[0-9]+)?[kKmMgGtT]?$/
 export async function main(argv: string[]): Promise<number> {
   const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay image new --help', [['size', 'from', '--size and --from: an empty disk, or a copy; give one']])
   if (o.help) return done(NEW_USAGE)
-  const [name, ...extra] = positionals
-  if (name === undefined) throw new InputError('image new: which name? (labplay image new NAME --size 60G)')
-  if (extra.length) throw new InputError(`unexpected argument '${extra[0]}': image new makes one disk`)
+  const name = onePositional(positionals, 'image new: which name? (labplay image new NAME --size 60G)', 'image new makes one disk')
   const base = name.replace(/\.qcow2$/, '')
   if (!isImageName(base)) throw new InputError(`image new: NAME: expected letters, digits, '.', '_' or '-' (it names a file), got '${name}'`)
   if (!o.size && !o.from) throw new InputError('image new: give --size (an empty disk, e.g. --size 60G) or --from FILE (a copy)')

@@ -6,7 +6,7 @@ import { readHistory } from '../../image/history.ts'
 import { shadowedHosts } from '../../image/home.ts'
 import { checkForPublish } from '../../image/qemu-img.ts'
 import { stampedSha256, writeSourceStamp } from '../../image/source-stamp.ts'
-import { flag, helpLines, parseTable, text } from '../../option-table.ts'
+import { flag, helpLines, onePositional, parseTable, text } from '../../option-table.ts'
 import { formatBinaryBytes, formatBytes, plural } from '../../output/text.ts'
 import { checkManifest, type ImageManifest } from '../../sdk/manifest.ts'
 import { done, hashShown, HOME_OPTIONS, loadHome, publisher, refuseWriters, say, warn } from './common.ts'
@@ -35,9 +35,7 @@ ${helpLines(OPTIONS, 28)}`
 export async function main(argv: string[]): Promise<number> {
   const { values: o, positionals } = parseTable(OPTIONS, argv, 'labplay image publish --help', VAULT_CONFLICTS)
   if (o.help) return done(PUBLISH_USAGE)
-  const [given, ...extra] = positionals
-  if (given === undefined) throw new InputError('image publish: which file? (labplay image publish FILE --name NAME --version VERSION)')
-  if (extra.length) throw new InputError(`unexpected argument '${extra[0]}': image publish takes one file`)
+  const given = onePositional(positionals, 'image publish: which file? (labplay image publish FILE --name NAME --version VERSION)', 'image publish takes one file')
   if (!o.name || !o.version) throw new InputError(`image publish: give --name and --version (the seats' file is NAME-VERSION.qcow2)`)
   const file = await sourceFile(given)
   const early = checkManifest({ name: o.name, version: o.version, size: 1, sha256: '0'.repeat(64), source: file })
