@@ -2,7 +2,7 @@ import { basename } from 'node:path'
 import { InputError } from '../errors.ts'
 import { flag, helpLines, parseTable } from '../option-table.ts'
 import { formatDuration } from '../output/text.ts'
-import { jsonText, terminalData } from '../output/terminal-text.ts'
+import { jsonText } from '../output/terminal-text.ts'
 import { recordsPath } from '../records/path.ts'
 import type { RunDetail } from '../records/rows.ts'
 import { openRecords } from '../records/store.ts'
@@ -60,9 +60,8 @@ export function worstFirst(run: RunDetail): RunDetail {
   return { ...run, hosts: sorted.map(({ h }) => h) }
 }
 
-// The recorded rows cross terminalData here, where they become text: a seat's bytes are shown, never obeyed.
-export function formatRun(run: RunDetail, diff: boolean): string {
-  const r = terminalData(run)
+// Plain text of the recorded rows; print() escapes it on the way to the terminal (a seat's bytes are shown, never obeyed).
+export function formatRun(r: RunDetail, diff: boolean): string {
   const lines = [
     `run #${r.id}  ${basename(r.playbook)}${r.check ? '  (check mode)' : ''}`,
     `  playbook  ${r.playbook}`,
