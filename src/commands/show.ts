@@ -1,7 +1,7 @@
 import { basename } from 'node:path'
 import { InputError } from '../errors.ts'
 import { flag, helpLines, parseTable } from '../option-table.ts'
-import { formatDuration } from '../output/text.ts'
+import { fit, formatDuration, oneLine, taskLabel } from '../output/text.ts'
 import { jsonText } from '../output/terminal-text.ts'
 import { recordsPath } from '../records/path.ts'
 import type { RunDetail } from '../records/rows.ts'
@@ -74,17 +74,15 @@ export function formatRun(r: RunDetail, diff: boolean): string {
   if (r.endedAt && !r.hosts.length) lines.push('', 'no host of this run matches')
   for (const h of r.hosts) {
     lines.push('', `${h.host}  ${h.status}  ok=${h.ok} changed=${h.changed} unreachable=${h.unreachable} failed=${h.failed} skipped=${h.skipped}`)
-    if (h.message && (h.status === 'failed' || h.status === 'unreachable')) lines.push(`  => ${oneLine(h.message)}`)
+    if (h.message && (h.status === 'failed' || h.status === 'unreachable')) lines.push(`  => ${brief(h.message)}`)
     for (const t of h.tasks) {
-      const name = t.role ? `${t.role} : ${t.task}` : t.task
-      lines.push(`  ${t.status.padEnd(11)} ${formatDuration(t.durationMs).padStart(7)}  ${name}${t.message ? ` => ${oneLine(t.message)}` : ''}`)
+      const name = taskLabel({ role: t.role, name: t.task })
+      lines.push(`  ${t.status.padEnd(11)} ${formatDuration(t.durationMs).padStart(7)}  ${name}${t.message ? ` => ${brief(t.message)}` : ''}`)
       if (diff && t.diff) lines.push(...t.diff.replace(/\n$/, '').split('\n').map((l) => `      ${l}`))
     }
   }
   return `${lines.join('\n')}\n`
 }
 
-function oneLine(text: string): string {
-  const line = text.replace(/\s*\n\s*/g, ' ⏎ ')
-  return line.length > 300 ? `${line.slice(0, 297)}...` : line
-}
+// A recorded message on one line, cut at 300 characters (--json gives it whole).
+const brief = (text: string): string => fit(oneLine(text), 300)
