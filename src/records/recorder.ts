@@ -18,8 +18,8 @@ export interface RecorderOptions {
   check: boolean
   limit?: string
   tags?: string[]
-  // Where the one warning goes when the record cannot be written; default stderr.
-  warn?: (line: string) => void
+  // Where the one warning goes when the record cannot be written (the CLI's terminal boundary: it quotes paths and SQLite).
+  warn: (line: string) => void
   // Tests: another clock.
   now?: () => Date
 }
@@ -39,7 +39,7 @@ type Status = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable' | 'interru
 // A reporter in front of the real one: every event goes on unchanged, and the run is written to the
 // record: its row when it starts (so a killed run still shows, unfinished), everything else in one
 // transaction when it ends. Events arrive redacted, so the record holds no secret. Writing the record
-// never fails the run: one warning on stderr, and the run goes on.
+// never fails the run: one warning (opts.warn), and the run goes on.
 export function createRecorder(inner: Reporter, opts: RecorderOptions): Reporter {
   return new Recorder(inner, opts)
 }
@@ -132,9 +132,7 @@ class Recorder implements Reporter {
       this.runId = undefined
       if (this.warned) return
       this.warned = true
-      const line = `[WARNING]: could not record this run in ${this.opts.path}: ${err instanceof Error ? err.message : String(err)}\n`
-      if (this.opts.warn) this.opts.warn(line)
-      else process.stderr.write(line)
+      this.opts.warn(`[WARNING]: could not record this run in ${this.opts.path}: ${err instanceof Error ? err.message : String(err)}\n`)
     }
   }
 
