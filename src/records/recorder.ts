@@ -1,6 +1,7 @@
 import type { Facts } from '../sdk/facts.types.ts'
 import { MASK } from '../engine/redact.ts'
 import { maskedExtraVars } from '../playbook/extra-vars.ts'
+import { taskLabel } from '../output/text.ts'
 import type { HostSummary, Reporter, RunEvent, RunSummary, TaskRef } from '../engine/events.ts'
 import type { HostEnd } from './rows.ts'
 import { DIFF_LIMIT } from './schema.ts'
@@ -172,7 +173,7 @@ class Recorder implements Reporter {
 
   private hostMessage(h: HostSummary): string | undefined {
     const failed = h.tasks.find((t) => t.status === 'failed' || t.status === 'unreachable')
-    if (failed) return `${failed.role ? `${failed.role} : ` : ''}${failed.task}: ${failed.message ?? failed.status}`
+    if (failed) return `${taskLabel({ role: failed.role, name: failed.task })}: ${failed.message ?? failed.status}`
     if (h.unreachable) return this.unreachable.get(h.host) ?? 'unreachable'
     return undefined
   }
