@@ -105,6 +105,7 @@ async function recorded(o: Options, argv: string[], playbook: string, reporter: 
   return createRecorder(reporter, {
     path, playbook, command: commandLine(argv, (s) => secrets.text(s), o.extraVars),
     user: process.env.SUDO_USER || userInfo().username, check: o.check, limit: o.limit, tags: o.tags,
+    warn: (line) => say(process.stderr, line),
   })
 }
 

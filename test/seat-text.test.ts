@@ -186,6 +186,10 @@ test.serial('piped output, --json, the record, show and history: text escaped, d
   t.regex(history.stdout, /site-\\x1b\]0;PWNED-TITLE\\x07\.yml/)
   const historyJson = await reader('history', '--json')
   t.is((JSON.parse(historyJson.stdout) as Array<{ playbook: string }>)[0]!.playbook, join(dir, PLAYBOOK))
+  const none = await lab.controller(['node', BIN, 'history', '--records', join(dir, `none-\x1b]0;${TITLE}\x07.db`)], { cwd: dir })
+  t.is(none.code, 0, none.stderr)
+  assertNoControl(t, 'history without a record', none.stdout)
+  t.regex(none.stdout, /none-\\x1b\]0;PWNED-TITLE\\x07\.db/, 'the path it names, escaped')
 })
 
 test.serial('show and history in a terminal obey nothing either', async (t) => {

@@ -2,7 +2,7 @@ import { basename } from 'node:path'
 import { InputError } from '../errors.ts'
 import { flag, helpLines, parseTable, whole } from '../option-table.ts'
 import { formatDuration } from '../output/text.ts'
-import { jsonText, terminalData } from '../output/terminal-text.ts'
+import { jsonText } from '../output/terminal-text.ts'
 import { recordsPath } from '../records/path.ts'
 import type { RunLine } from '../records/rows.ts'
 import { NoRecordsError, openRecords, type Records } from '../records/store.ts'
@@ -55,9 +55,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // #12  2025-05-01 14:03:22  4.2s  site.yml  -l m5  hosts=18 ok=15 changed=2 failed=1 unreachable=0  exit=2  alice
-// The recorded row crosses terminalData here, where it becomes text.
-export function formatRun(line: RunLine): string {
-  const r = terminalData(line)
+// Plain text of the recorded row; print() escapes it on the way to the terminal.
+export function formatRun(r: RunLine): string {
   const parts = [`#${r.id}`, localTime(r.startedAt), r.durationMs === null ? '-' : formatDuration(r.durationMs), basename(r.playbook)]
   if (r.limit) parts.push(`-l ${r.limit}`)
   if (r.tags) parts.push(`-t ${r.tags}`)

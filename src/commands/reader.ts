@@ -2,6 +2,7 @@ import { hostSelector } from '../inventory/recorded-hosts.ts'
 import type { Inventory } from '../inventory/types.ts'
 import type { LockedVars } from '../inventory/vars-dirs.ts'
 import { flag, list, text } from '../option-table.ts'
+import { terminalText } from '../output/terminal-text.ts'
 import { openProject, VAULT_OPTIONS, type ProjectValues } from './project.ts'
 
 // The options every reader of the run record takes (history, show, report), for their tables: -l, -i, the
@@ -43,8 +44,9 @@ export function exitMeaning(code: number | null): string {
   return ({ 0: 'every host ok', 2: 'a host failed', 4: 'a host unreachable', 5: 'bad input', 99: 'interrupted' } as Record<number, string>)[code] ?? 'error'
 }
 
-// A command's output: the exit code 0.
+// A command's output, then exit code 0. The readers' one boundary to the terminal: runs, hosts, paths and messages
+// came from seats, input files and the record (jsonText's output has nothing left to escape, so --json stays exact).
 export function print(text: string): number {
-  process.stdout.write(text)
+  process.stdout.write(terminalText(text))
   return 0
 }

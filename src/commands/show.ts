@@ -1,8 +1,8 @@
 import { basename } from 'node:path'
 import { InputError } from '../errors.ts'
 import { flag, helpLines, onePositional, parseTable } from '../option-table.ts'
-import { formatDuration } from '../output/text.ts'
-import { jsonText, terminalData } from '../output/terminal-text.ts'
+import { fit, formatDuration, oneLine, taskLabel } from '../output/text.ts'
+import { jsonText } from '../output/terminal-text.ts'
 import { recordsPath } from '../records/path.ts'
 import type { RunDetail } from '../records/rows.ts'
 import { openRecords } from '../records/store.ts'
@@ -58,9 +58,8 @@ export function worstFirst(run: RunDetail): RunDetail {
   return { ...run, hosts: sorted.map(({ h }) => h) }
 }
 
-// The recorded rows cross terminalData here, where they become text: a seat's bytes are shown, never obeyed.
-export function formatRun(run: RunDetail, diff: boolean): string {
-  const r = terminalData(run)
+// Plain text of the recorded rows; print() escapes it on the way to the terminal (a seat's bytes are shown, never obeyed).
+export function formatRun(r: RunDetail, diff: boolean): string {
   const lines = [
     `run #${r.id}  ${basename(r.playbook)}${r.check ? '  (check mode)' : ''}`,
     `  playbook  ${r.playbook}`,
@@ -73,17 +72,15 @@ export function formatRun(run: RunDetail, diff: boolean): string {
   if (r.endedAt && !r.hosts.length) lines.push('', 'no host of this run matches')
   for (const h of r.hosts) {
     lines.push('', `${h.host}  ${h.status}  ok=${h.ok} changed=${h.changed} unreachable=${h.unreachable} failed=${h.failed} skipped=${h.skipped}`)
-    if (h.message && (h.status === 'failed' || h.status === 'unreachable')) lines.push(`  => ${oneLine(h.message)}`)
+    if (h.message && (h.status === 'failed' || h.status === 'unreachable')) lines.push(`  => ${brief(h.message)}`)
     for (const t of h.tasks) {
-      const name = t.role ? `${t.role} : ${t.task}` : t.task
-      lines.push(`  ${t.status.padEnd(11)} ${formatDuration(t.durationMs).padStart(7)}  ${name}${t.message ? ` => ${oneLine(t.message)}` : ''}`)
+      const name = taskLabel({ role: t.role, name: t.task })
+      lines.push(`  ${t.status.padEnd(11)} ${formatDuration(t.durationMs).padStart(7)}  ${name}${t.message ? ` => ${brief(t.message)}` : ''}`)
       if (diff && t.diff) lines.push(...t.diff.replace(/\n$/, '').split('\n').map((l) => `      ${l}`))
     }
   }
   return `${lines.join('\n')}\n`
 }
 
-function oneLine(text: string): string {
-  const line = text.replace(/\s*\n\s*/g, ' ⏎ ')
-  return line.length > 300 ? `${line.slice(0, 297)}...` : line
-}
+// A recorded message on one line, cut at 300 characters (--json gives it whole).
+const brief = (text: string): string => fit(oneLine(text), 300)

@@ -3,7 +3,7 @@ import type { TaskRef } from '../engine/events.ts'
 // Small text helpers shared by every view: durations, one-line messages, width fitting.
 
 // `role : task`, as Ansible names a task that comes from a role.
-export function taskLabel(ref: TaskRef): string {
+export function taskLabel(ref: Pick<TaskRef, 'role' | 'name'>): string {
   return ref.role ? `${ref.role} : ${ref.name}` : ref.name
 }
 

@@ -1,6 +1,7 @@
 import type { Facts } from '../sdk/facts.types.ts'
 import { MASK } from '../engine/redact.ts'
 import { maskedExtraVars } from '../playbook/extra-vars.ts'
+import { taskLabel } from '../output/text.ts'
 import type { HostSummary, Reporter, RunEvent, RunSummary, TaskRef } from '../engine/events.ts'
 import type { HostEnd } from './rows.ts'
 import { DIFF_LIMIT } from './schema.ts'
@@ -18,8 +19,8 @@ export interface RecorderOptions {
   check: boolean
   limit?: string
   tags?: string[]
-  // Where the one warning goes when the record cannot be written; default stderr.
-  warn?: (line: string) => void
+  // Where the one warning goes when the record cannot be written (the CLI's terminal boundary: it quotes paths and SQLite).
+  warn: (line: string) => void
   // Tests: another clock.
   now?: () => Date
 }
@@ -39,7 +40,7 @@ type Status = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable' | 'interru
 // A reporter in front of the real one: every event goes on unchanged, and the run is written to the
 // record: its row when it starts (so a killed run still shows, unfinished), everything else in one
 // transaction when it ends. Events arrive redacted, so the record holds no secret. Writing the record
-// never fails the run: one warning on stderr, and the run goes on.
+// never fails the run: one warning (opts.warn), and the run goes on.
 export function createRecorder(inner: Reporter, opts: RecorderOptions): Reporter {
   return new Recorder(inner, opts)
 }
@@ -132,9 +133,7 @@ class Recorder implements Reporter {
       this.runId = undefined
       if (this.warned) return
       this.warned = true
-      const line = `[WARNING]: could not record this run in ${this.opts.path}: ${err instanceof Error ? err.message : String(err)}\n`
-      if (this.opts.warn) this.opts.warn(line)
-      else process.stderr.write(line)
+      this.opts.warn(`[WARNING]: could not record this run in ${this.opts.path}: ${err instanceof Error ? err.message : String(err)}\n`)
     }
   }
 
@@ -174,7 +173,7 @@ class Recorder implements Reporter {
 
   private hostMessage(h: HostSummary): string | undefined {
     const failed = h.tasks.find((t) => t.status === 'failed' || t.status === 'unreachable')
-    if (failed) return `${failed.role ? `${failed.role} : ` : ''}${failed.task}: ${failed.message ?? failed.status}`
+    if (failed) return `${taskLabel({ role: failed.role, name: failed.task })}: ${failed.message ?? failed.status}`
     if (h.unreachable) return this.unreachable.get(h.host) ?? 'unreachable'
     return undefined
   }
