@@ -1,5 +1,7 @@
 import { createInterface } from 'node:readline'
 import type { TaskRef } from './engine/events.ts'
+import { taskLabel } from './output/text.ts'
+import { terminalText } from './output/terminal-text.ts'
 
 // --step as ansible-playbook: before each task, once for all its hosts, asks `(N)o/(y)es/(c)ontinue`; no
 // (or no answer: the input ended) skips the task, continue stops asking. Questions come one at a time.
@@ -23,7 +25,8 @@ export function stepper(input: NodeJS.ReadableStream, output: NodeJS.WritableStr
     if (!answer) {
       answer = queue.then(async () => {
         if (continuing) return true
-        output.write(`Perform task: TASK: ${ref.role} : ${ref.name} (N)o/(y)es/(c)ontinue: `)
+        // Task names come from playbooks and roles: input text, through the one boundary like every other line.
+        output.write(terminalText(`Perform task: TASK: ${taskLabel(ref)} (N)o/(y)es/(c)ontinue: `))
         const line = (await nextLine())?.trim().toLowerCase()
         output.write('\n')
         if (line === 'c' || line === 'continue') continuing = true

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { openProject, VAULT_OPTIONS } from '../commands/project.ts'
 import { InputError } from '../errors.ts'
+import { jsonSafe, terminalText } from '../output/terminal-text.ts'
 import { flag, parseTable, text } from '../option-table.ts'
 import { RUN_OPTIONS, VAULT_CONFLICTS } from '../options.ts'
 import { mergeVars, parseExtraVars } from '../playbook/index.ts'
@@ -60,12 +61,14 @@ export async function main(argv: string[]): Promise<number> {
   const extraVars = mergeVars(...o.extraVars.map((e) => parseExtraVars(e, cwd, vault)))
   let out: string
   try {
+    // Names and values come from inventory files: on stdout the graph crosses the terminal boundary and the JSON
+    // listings get its characters \u-escaped (still the same data); --output keeps the bytes.
     out = o.list ? showList(inventory, extraVars) : o.host !== undefined ? showHost(inventory, o.host, extraVars, cwd) : showGraph(inventory, positionals[0] ?? 'all', { vars: o.vars, playbookGroupVars: playbookDir !== undefined }, extraVars)
   } catch (err) {
     if (err instanceof VaultError) throw new InputError(`a !vault value: ${err.message}`)
     throw err
   }
-  if (o.output === undefined) return write(out)
+  if (o.output === undefined) return write(o.graph ? terminalText(out) : jsonSafe(out))
   writeFileSync(o.output, out)
   return 0
 }

@@ -47,5 +47,11 @@ export function terminalData<T>(value: T): T {
 
 // JSON for stdout or a file: the exact data, with every character a terminal could act on as a \u escape.
 export function jsonText(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return jsonSafe(`${JSON.stringify(value, null, 2)}\n`)
+}
+
+// JSON text made elsewhere (a listing in another tool's layout), with the same characters \u-escaped: still valid
+// JSON for the same data, since JSON.stringify leaves them only inside strings.
+export function jsonSafe(json: string): string {
+  return json.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }

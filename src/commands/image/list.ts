@@ -4,7 +4,7 @@ import { readHistory, versions, type HistoryAction } from '../../image/history.t
 import { coverage, hostNames, type Coverage } from '../../image/holdings.ts'
 import { hostSelector } from '../../inventory/recorded-hosts.ts'
 import { flag, helpLines, parseTable } from '../../option-table.ts'
-import { jsonText, terminalData } from '../../output/terminal-text.ts'
+import { jsonText } from '../../output/terminal-text.ts'
 import { formatBytes, plural } from '../../output/text.ts'
 import type { ImageManifest } from '../../sdk/manifest.ts'
 import { localTime, READER_OPTIONS } from '../reader.ts'
@@ -74,7 +74,8 @@ export async function main(argv: string[]): Promise<number> {
     unknown: now?.unknown ?? (holdings.length ? [] : seats),
     records: path,
   }
-  return done(o.json ? jsonText(listing) : formatListing(terminalData(listing)))
+  // done() passes the text through the terminal boundary once.
+  return done(o.json ? jsonText(listing) : formatListing(listing))
 }
 
 function same(a: ImageManifest, b: ImageManifest | undefined): boolean {
